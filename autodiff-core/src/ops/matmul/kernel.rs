@@ -1,0 +1,105 @@
+//! Matrix products on raw tensors: every form reduces to one or more gemm calls.
+
+use super::gemm::MatRef;
+use crate::tensor::raw::RawTensor;
+use crate::{Dims, Float};
+
+/// `a @ b` for the forms of [`MatMul`](crate::shape::rules::MatMul), by the operands' ranks.
+///
+/// # Panics
+/// When a `Dyn` inner or batch dimension disagrees; the message names both shapes.
+pub(crate) fn matmul<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
+    let (ad, bd) = (a.dims, b.dims);
+    let mismatch = || -> ! {
+        panic!("matmul: shapes {ad:?} and {bd:?} do not chain (inner dimensions differ)")
+    };
+    // Read a vector as a 1 x K row or a K x 1 column, and drop that axis from the result.
+    let (batch, m, k, n, out): (usize, usize, usize, usize, Dims) = match (ad.len(), bd.len()) {
+        (2, 2) => (1, ad[0], ad[1], bd[1], Dims::new(&[ad[0], bd[1]])),
+        (3, 3) => {
+            if ad[0] != bd[0] {
+                panic!("matmul: shapes {ad:?} and {bd:?} have different batch sizes");
+            }
+            (
+                ad[0],
+                ad[1],
+                ad[2],
+                bd[2],
+                Dims::new(&[ad[0], ad[1], bd[2]]),
+            )
+        }
+        (3, 2) => (
+            1,
+            ad[0] * ad[1],
+            ad[2],
+            bd[1],
+            Dims::new(&[ad[0], ad[1], bd[1]]),
+        ),
+        (2, 1) => (1, ad[0], ad[1], 1, Dims::new(&[ad[0]])),
+        (1, 2) => (1, 1, ad[0], bd[1], Dims::new(&[bd[1]])),
+        (1, 1) => (1, 1, ad[0], 1, Dims::new(&[])),
+        _ => panic!("matmul: no matrix product of shapes {ad:?} and {bd:?}"),
+    };
+    let kb = if bd.len() == 1 {
+        bd[0]
+    } else {
+        bd[bd.len() - 2]
+    };
+    if kb != k {
+        mismatch();
+    }
+    let mut c = vec![E::ZERO; batch * m * n];
+    let (am, bm, cm) = (
+        MatRef::row_major(m, k),
+        MatRef::row_major(k, n),
+        MatRef::row_major(m, n),
+    );
+    let (x, y) = (a.as_slice(), b.as_slice());
+    for i in 0..batch {
+        let (xa, yb) = (
+            &x[i * m * k..(i + 1) * m * k],
+            &y[i * k * n..(i + 1) * k * n],
+        );
+        E::gemm(
+            E::ONE,
+            xa,
+            am,
+            yb,
+            bm,
+            E::ZERO,
+            &mut c[i * m * n..(i + 1) * m * n],
+            cm,
+        );
+    }
+    RawTensor::new(out, c)
+}
+
+/// The transpose of the last two axes, copied into row-major order (blocked for the cache).
+pub(crate) fn transpose_last2<E: Float>(a: &RawTensor<E>) -> RawTensor<E> {
+    let d = a.dims;
+    let r = d.len();
+    let (rows, cols) = (d[r - 2], d[r - 1]);
+    let batch = d.numel() / (rows * cols).max(1);
+    let x = a.as_slice();
+    let mut out = vec![E::ZERO; x.len()];
+    const BLOCK: usize = 32;
+    for b in 0..batch {
+        let (src, dst) = (
+            &x[b * rows * cols..],
+            &mut out[b * rows * cols..(b + 1) * rows * cols],
+        );
+        for i0 in (0..rows).step_by(BLOCK) {
+            for j0 in (0..cols).step_by(BLOCK) {
+                for i in i0..(i0 + BLOCK).min(rows) {
+                    for j in j0..(j0 + BLOCK).min(cols) {
+                        dst[j * rows + i] = src[i * cols + j];
+                    }
+                }
+            }
+        }
+    }
+    let mut dims = [0; 4];
+    dims[..r].copy_from_slice(&d);
+    dims.swap(r - 2, r - 1);
+    RawTensor::new(Dims::new(&dims[..r]), out)
+}

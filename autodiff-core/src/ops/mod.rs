@@ -1,0 +1,3 @@
+//! The ops, one module each: API and docs, shape rule, kernel.
+pub mod binary;
+pub mod matmul;

@@ -1,0 +1,12 @@
+//! Reverse-mode automatic differentiation in which the compiler checks tensor shapes.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use autodiff_core::*;
+pub use autodiff_macros::*;
+
+/// Everything a user needs: `use autodiff::prelude::*;`.
+pub mod prelude {
+    pub use autodiff_core::prelude::*;
+    pub use autodiff_macros::dim;
+}
