@@ -86,6 +86,10 @@ pub trait Float:
     fn is_nan(self) -> bool;
     /// Negative infinity.
     fn neg_infinity() -> Self;
+
+    /// The thread's current tape for this element type.
+    #[doc(hidden)]
+    fn tape_slot() -> &'static std::thread::LocalKey<crate::graph::TapeSlot<Self>>;
 }
 
 macro_rules! float_impl {
@@ -135,6 +139,12 @@ macro_rules! float_impl {
             }
             fn neg_infinity() -> Self {
                 $t::NEG_INFINITY
+            }
+            fn tape_slot() -> &'static std::thread::LocalKey<crate::graph::TapeSlot<Self>> {
+                thread_local! {
+                    static SLOT: crate::graph::TapeSlot<$t> = const { crate::graph::TapeSlot::new() };
+                }
+                &SLOT
             }
         }
     };

@@ -25,12 +25,15 @@ extern crate self as autodiff_core;
 
 mod element;
 mod error;
+pub mod graph;
 pub mod ops;
 pub mod shape;
 mod tensor;
+pub mod testing;
 
 pub use element::{Element, Float};
 pub use error::TensorError;
+pub use graph::{no_grad, vjp, zero_grads, Differentiable, GradBuffer, Gradients, Graph, Retained};
 pub use shape::*;
 pub use tensor::{Rng, Tensor};
 pub use typenum;
@@ -39,6 +42,7 @@ pub use typenum;
 pub mod prelude {
     pub use crate::shape::aliases::*;
     pub use crate::{
-        ConstDim, ConstShape, Dim, Dims, Dyn, Element, Float, Rng, Shape, Tensor, TensorError, D,
+        no_grad, vjp, zero_grads, ConstDim, ConstShape, Differentiable, Dim, Dims, Dyn, Element,
+        Float, GradBuffer, Gradients, Graph, Retained, Rng, Shape, Tensor, TensorError, D,
     };
 }

@@ -16,6 +16,8 @@ pub const TABLE_BITS: u32 = 12;
 pub trait Dim: Copy + Eq + fmt::Debug + Send + Sync + 'static {
     /// `B1` when the size is known at compile time, `B0` for [`Dyn`].
     type Static: IsStatic;
+    /// The size when it is known at compile time; `None` for [`Dyn`].
+    const FIXED: Option<usize>;
 
     /// The size of this dimension.
     fn size(self) -> usize;
@@ -79,6 +81,7 @@ impl<const N: usize> fmt::Debug for D<N> {
 
 impl<const N: usize> Dim for D<N> {
     type Static = B1;
+    const FIXED: Option<usize> = Some(N);
     fn size(self) -> usize {
         N
     }
@@ -107,6 +110,7 @@ impl fmt::Debug for Dyn {
 
 impl Dim for Dyn {
     type Static = B0;
+    const FIXED: Option<usize> = None;
     fn size(self) -> usize {
         self.0
     }
@@ -144,6 +148,7 @@ where
     Self: Unsigned + Default + Copy + Eq + fmt::Debug + Send + Sync + 'static,
 {
     type Static = B1;
+    const FIXED: Option<usize> = Some(<Self as Unsigned>::USIZE);
     fn size(self) -> usize {
         <Self as Unsigned>::USIZE
     }

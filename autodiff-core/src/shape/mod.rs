@@ -33,6 +33,9 @@ pub trait Shape: Copy + fmt::Debug + Send + Sync + 'static {
     /// dimension has another size.
     fn from_dims(dims: &[usize]) -> Option<Self>;
 
+    /// Each dimension's compile-time size, `None` for a `Dyn` (outermost first).
+    fn fixed() -> [Option<usize>; 4];
+
     /// The number of elements.
     fn numel(&self) -> usize {
         self.dims().iter().product()
@@ -60,6 +63,9 @@ impl Shape for () {
     fn from_dims(dims: &[usize]) -> Option<Self> {
         dims.is_empty().then_some(())
     }
+    fn fixed() -> [Option<usize>; 4] {
+        [None; 4]
+    }
 }
 
 impl ConstShape for () {
@@ -74,6 +80,13 @@ macro_rules! tuple_shape {
             type Static = $static;
             fn dims(&self) -> Dims {
                 Dims::new(&[$(self.$i.size()),+])
+            }
+            fn fixed() -> [Option<usize>; 4] {
+                let mut f = [None; 4];
+                for (slot, d) in f.iter_mut().zip([$($d::FIXED),+]) {
+                    *slot = d;
+                }
+                f
             }
             fn from_dims(dims: &[usize]) -> Option<Self> {
                 match dims {

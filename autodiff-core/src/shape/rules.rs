@@ -251,13 +251,27 @@ impl<S1, S2> ReshapeRule<S1, S2> for (B0, B1) {}
 impl<S1, S2> ReshapeRule<S1, S2> for (B1, B0) {}
 impl<S1, S2> ReshapeRule<S1, S2> for (B0, B0) {}
 
+/// Marker: a compile-time shape has exactly one element.
+#[diagnostic::on_unimplemented(
+    message = "backward: the output `{S}` has more than one element, so it has no implicit seed",
+    label = "`backward()` needs a one-element output",
+    note = "pass a seed of the output's shape with `backward_with(seed)` (PyTorch's `gradient=`)"
+)]
+pub trait OneElementCheck<S> {}
+impl<S> OneElementCheck<S> for B1 {}
+
 /// A shape with one element, like PyTorch's implicit seed for `backward()`.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` has more than one element (or a size known only at run time)",
-    note = "only a one-element output has an implicit seed; pass one with `backward_with(seed)`"
+    message = "backward: the output `{Self}` has a size known only at run time, so it has no implicit seed",
+    note = "pass a seed of the output's shape with `backward_with(seed)` (PyTorch's `gradient=`)"
 )]
 pub trait OneElement: Shape {}
-impl<S: ConstShape<Numel = U1>> OneElement for S {}
+impl<S: ConstShape> OneElement for S
+where
+    S::Numel: IsEqual<U1>,
+    Eq<S::Numel, U1>: OneElementCheck<S>,
+{
+}
 
 /// Reduction along axis `AX`: the shape without it, and with it kept as size 1.
 #[diagnostic::on_unimplemented(

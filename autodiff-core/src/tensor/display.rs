@@ -78,7 +78,7 @@ fn format_tensor<E: Element>(
 /// let t = Tensor::<(U2, U2)>::from_vec(vec![1., 2.5, 3., 4.]).unwrap();
 /// assert_eq!(format!("{t}"), "[[  1, 2.5],\n [  3,   4]]");
 /// assert_eq!(format!("{t:.1}"), "[[1.0, 2.5],\n [3.0, 4.0]]");
-/// let long = Tensor::<(U2000,)>::zeros();
+/// let long = Tensor::<(U2048,)>::zeros();
 /// assert_eq!(format!("{long}"), "[0, 0, 0, ..., 0, 0, 0]");
 /// ```
 impl<S: Shape, E: Element> fmt::Display for Tensor<S, E> {

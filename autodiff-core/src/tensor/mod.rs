@@ -96,7 +96,8 @@ impl<S: Shape, E: Element> Tensor<S, E> {
     }
 
     /// The elements for writing in place (optimizers). If another tensor shares the
-    /// storage, it is copied first, so the other tensor keeps its values.
+    /// storage, it is copied first, so the other tensor keeps its values. A traced tensor
+    /// written this way is detached from its graph.
     ///
     /// ```
     /// use autodiff_core::prelude::*;

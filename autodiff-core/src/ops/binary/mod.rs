@@ -8,25 +8,151 @@
 //!
 //! # Gradient
 //! `d(a+b) = (g, g)`, `d(a-b) = (g, -g)`, `d(a*b) = (g*b, g*a)`, `d(a/b) = (g/b, -g*a/b²)`,
-//! each summed over the broadcast dimensions back to its operand's shape.
+//! each summed over the broadcast dimensions back to its operand's shape. `minimum` and
+//! `maximum` send `g` to the operand they chose; on a tie, to the left operand (`self`),
+//! a valid subgradient that keeps the two operands' gradients summing to `g`.
 
 pub(crate) mod kernel;
 #[cfg(test)]
 mod tests;
 
+use crate::graph::tape::record;
+use crate::ops::reduce::sum_to;
 use crate::shape::rules::BroadcastShapes;
+use crate::tensor::raw::RawTensor;
 use crate::{Float, Shape, Tensor};
-use core::ops::{Add, Div, Mul, Sub};
+use core::ops::{Add, Div, Mul, Neg, Sub};
+
+/// `a + b` on raw tensors, recorded. Backward: `(g, g)`, each summed to its operand's shape.
+pub(crate) fn add_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
+    let out = kernel::zip_broadcast("add", a, b, |x, y| x + y);
+    let (da, db) = (a.dims, b.dims);
+    record(&[a, b], out, |_| {
+        move |g: &RawTensor<E>, w: [bool; 2]| {
+            [w[0].then(|| sum_to(g, da)), w[1].then(|| sum_to(g, db))]
+        }
+    })
+}
+
+/// `a - b`, recorded. Backward: `(g, -g)`.
+pub(crate) fn sub_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
+    let out = kernel::zip_broadcast("sub", a, b, |x, y| x - y);
+    let (da, db) = (a.dims, b.dims);
+    record(&[a, b], out, |_| {
+        move |g: &RawTensor<E>, w: [bool; 2]| {
+            [
+                w[0].then(|| sum_to(g, da)),
+                w[1].then(|| sum_to(&neg_raw(g), db)),
+            ]
+        }
+    })
+}
+
+/// `a * b`, recorded. Backward: `(g * b, g * a)`.
+pub(crate) fn mul_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
+    let out = kernel::zip_broadcast("mul", a, b, |x, y| x * y);
+    let (a, b) = (a.clone(), b.clone());
+    record(&[&a.clone(), &b.clone()], out, |_| {
+        move |g: &RawTensor<E>, w: [bool; 2]| {
+            [
+                w[0].then(|| sum_to(&mul_raw(g, &b), a.dims)),
+                w[1].then(|| sum_to(&mul_raw(g, &a), b.dims)),
+            ]
+        }
+    })
+}
+
+/// `a / b`, recorded. Backward: `(g / b, -g * (a / b) / b)`.
+pub(crate) fn div_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
+    let out = kernel::zip_broadcast("div", a, b, |x, y| x / y);
+    let (da, b2) = (a.dims, b.clone());
+    record(&[a, b], out, |out| {
+        let out = out.clone();
+        move |g: &RawTensor<E>, w: [bool; 2]| {
+            let ga = div_raw(g, &b2);
+            let gb = w[1].then(|| sum_to(&neg_raw(&mul_raw(&ga, &out)), b2.dims));
+            [w[0].then(|| sum_to(&ga, da)), gb]
+        }
+    })
+}
+
+/// Element-wise choice between `a` and `b` (`minimum`, `maximum`), recorded. `take_a(x, y)`
+/// says where `a`'s element is the result; ties go to `a`. Backward: `g` flows to the
+/// chosen operand only: `(g * m, g * (1 - m))` with `m` the 0/1 mask of `a`'s picks.
+fn select_raw<E: Float>(
+    op: &str,
+    a: &RawTensor<E>,
+    b: &RawTensor<E>,
+    take_a: fn(E, E) -> bool,
+) -> RawTensor<E> {
+    let pick = |x: E, y: E| {
+        if x.is_nan() || y.is_nan() {
+            x + y
+        } else if take_a(x, y) {
+            x
+        } else {
+            y
+        }
+    };
+    let out = kernel::zip_broadcast(op, a, b, pick);
+    let (da, db) = (a.dims, b.dims);
+    record(&[a, b], out, |_| {
+        let mask = kernel::zip_broadcast(
+            op,
+            a,
+            b,
+            move |x, y| if take_a(x, y) { E::ONE } else { E::ZERO },
+        );
+        move |g: &RawTensor<E>, w: [bool; 2]| {
+            let ga = w[0].then(|| sum_to(&mul_raw(g, &mask), da));
+            let gb =
+                w[1].then(|| sum_to(&mul_raw(g, &add_scalar_raw(&neg_raw(&mask), E::ONE)), db));
+            [ga, gb]
+        }
+    })
+}
+
+/// `-x`, recorded. Backward: `-g`.
+pub(crate) fn neg_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
+    record(&[x], x.map(|v| -v), |_| {
+        |g: &RawTensor<E>, _: [bool; 2]| [Some(neg_raw(g)), None]
+    })
+}
+
+/// `x * s` for a constant `s`, recorded. Backward: `g * s`.
+pub(crate) fn scale_raw<E: Float>(x: &RawTensor<E>, s: E) -> RawTensor<E> {
+    record(&[x], x.map(|v| v * s), |_| {
+        move |g: &RawTensor<E>, _: [bool; 2]| [Some(scale_raw(g, s)), None]
+    })
+}
+
+/// `x + s` for a constant `s`, recorded. Backward: `g`.
+pub(crate) fn add_scalar_raw<E: Float>(x: &RawTensor<E>, s: E) -> RawTensor<E> {
+    record(&[x], x.map(|v| v + s), |_| {
+        |g: &RawTensor<E>, _: [bool; 2]| [Some(g.clone()), None]
+    })
+}
+
+/// `s / x` for a constant `s`, recorded. Backward: `-g * (s / x) / x`.
+pub(crate) fn rdiv_scalar_raw<E: Float>(s: E, x: &RawTensor<E>) -> RawTensor<E> {
+    let x2 = x.clone();
+    record(&[x], x.map(|v| s / v), |out| {
+        let out = out.clone();
+        move |g: &RawTensor<E>, _: [bool; 2]| {
+            [Some(neg_raw(&div_raw(&mul_raw(g, &out), &x2))), None]
+        }
+    })
+}
 
 macro_rules! binary_op {
-    ($trait:ident, $method:ident, $name:literal, $f:ident) => {
+    ($trait:ident, $method:ident, $raw:ident, $scalar:expr, $rscalar:expr) => {
         impl<S1: Shape, S2: Shape, E: Float> $trait<&Tensor<S2, E>> for &Tensor<S1, E>
         where
             S1: BroadcastShapes<S2>,
         {
             type Output = Tensor<<S1 as BroadcastShapes<S2>>::Out, E>;
             fn $method(self, rhs: &Tensor<S2, E>) -> Self::Output {
-                Tensor::from_raw(kernel::zip_broadcast($name, &self.raw, &rhs.raw, $f::<E>))
+                Tensor::from_raw($raw(&self.raw, &rhs.raw))
             }
         }
 
@@ -63,7 +189,8 @@ macro_rules! binary_op {
         impl<S: Shape, E: Float> $trait<E> for &Tensor<S, E> {
             type Output = Tensor<S, E>;
             fn $method(self, rhs: E) -> Tensor<S, E> {
-                Tensor::from_raw(self.raw.map(|x| $f(x, rhs)))
+                let scalar: fn(&RawTensor<E>, E) -> RawTensor<E> = $scalar;
+                Tensor::from_raw(scalar(&self.raw, rhs))
             }
         }
 
@@ -77,50 +204,63 @@ macro_rules! binary_op {
         impl<S: Shape> $trait<Tensor<S, f32>> for f32 {
             type Output = Tensor<S, f32>;
             fn $method(self, rhs: Tensor<S, f32>) -> Tensor<S, f32> {
-                Tensor::from_raw(rhs.raw.map(|x| $f(self, x)))
+                Tensor::from_raw(($rscalar)(self, &rhs.raw))
             }
         }
 
         impl<S: Shape> $trait<&Tensor<S, f32>> for f32 {
             type Output = Tensor<S, f32>;
             fn $method(self, rhs: &Tensor<S, f32>) -> Tensor<S, f32> {
-                Tensor::from_raw(rhs.raw.map(|x| $f(self, x)))
+                Tensor::from_raw(($rscalar)(self, &rhs.raw))
             }
         }
 
         impl<S: Shape> $trait<Tensor<S, f64>> for f64 {
             type Output = Tensor<S, f64>;
             fn $method(self, rhs: Tensor<S, f64>) -> Tensor<S, f64> {
-                Tensor::from_raw(rhs.raw.map(|x| $f(self, x)))
+                Tensor::from_raw(($rscalar)(self, &rhs.raw))
             }
         }
 
         impl<S: Shape> $trait<&Tensor<S, f64>> for f64 {
             type Output = Tensor<S, f64>;
             fn $method(self, rhs: &Tensor<S, f64>) -> Tensor<S, f64> {
-                Tensor::from_raw(rhs.raw.map(|x| $f(self, x)))
+                Tensor::from_raw(($rscalar)(self, &rhs.raw))
             }
         }
     };
 }
 
-fn add<E: Float>(a: E, b: E) -> E {
-    a + b
-}
-fn sub<E: Float>(a: E, b: E) -> E {
-    a - b
-}
-fn mul<E: Float>(a: E, b: E) -> E {
-    a * b
-}
-fn div<E: Float>(a: E, b: E) -> E {
-    a / b
+binary_op!(Add, add, add_raw, |x, s| add_scalar_raw(x, s), |s, x| {
+    add_scalar_raw(x, s)
+});
+binary_op!(Sub, sub, sub_raw, |x, s| add_scalar_raw(x, -s), |s, x| {
+    add_scalar_raw(&neg_raw(x), s)
+});
+binary_op!(Mul, mul, mul_raw, |x, s| scale_raw(x, s), |s, x| scale_raw(
+    x, s
+));
+binary_op!(
+    Div,
+    div,
+    div_raw,
+    |x, s| scale_raw(x, E::ONE / s),
+    |s, x| rdiv_scalar_raw(s, x)
+);
+
+impl<S: Shape, E: Float> Neg for Tensor<S, E> {
+    type Output = Tensor<S, E>;
+    fn neg(self) -> Self {
+        Tensor::from_raw(neg_raw(&self.raw))
+    }
 }
 
-binary_op!(Add, add, "add", add);
-binary_op!(Sub, sub, "sub", sub);
-binary_op!(Mul, mul, "mul", mul);
-binary_op!(Div, div, "div", div);
+impl<S: Shape, E: Float> Neg for &Tensor<S, E> {
+    type Output = Tensor<S, E>;
+    fn neg(self) -> Tensor<S, E> {
+        Tensor::from_raw(neg_raw(&self.raw))
+    }
+}
 
 impl<S1: Shape, E: Float> Tensor<S1, E> {
     /// The element-wise minimum, with broadcasting; NaN if either element is NaN.
@@ -144,12 +284,9 @@ impl<S1: Shape, E: Float> Tensor<S1, E> {
     where
         S1: BroadcastShapes<S2>,
     {
-        Tensor::from_raw(kernel::zip_broadcast(
-            "minimum",
-            &self.raw,
-            &rhs.raw,
-            E::min_nan,
-        ))
+        Tensor::from_raw(select_raw("minimum", &self.raw, &rhs.raw, |x, y| {
+            x <= y || y.is_nan() && !x.is_nan()
+        }))
     }
 
     /// The element-wise maximum, with broadcasting; NaN if either element is NaN.
@@ -173,11 +310,8 @@ impl<S1: Shape, E: Float> Tensor<S1, E> {
     where
         S1: BroadcastShapes<S2>,
     {
-        Tensor::from_raw(kernel::zip_broadcast(
-            "maximum",
-            &self.raw,
-            &rhs.raw,
-            E::max_nan,
-        ))
+        Tensor::from_raw(select_raw("maximum", &self.raw, &rhs.raw, |x, y| {
+            x >= y || y.is_nan() && !x.is_nan()
+        }))
     }
 }

@@ -1,0 +1,486 @@
+//! Recording and walking back: [`vjp`], [`Graph`], [`Retained`].
+//!
+//! `vjp(&primals, |p| body)` runs `body` on traced copies of the primals and returns the
+//! output's value with a [`Graph`]. The graph is PyTorch's `y.backward(...)` in a value:
+//!
+//! | PyTorch | here |
+//! |---|---|
+//! | `y.backward()` (one-element `y`) | [`Graph::backward`]; on a larger `y`, a compile error |
+//! | `y.backward(gradient=g)` | [`Graph::backward_with`]; `g`'s shape is checked at compile time |
+//! | `retain_graph=True` | [`Graph::retain`], then [`Retained::backward`] as often as needed |
+//! | a second `backward` without it | a compile error: `backward` consumed the graph (E0382) |
+//! | `create_graph=True` | a `vjp` inside another `vjp`'s closure records its backward pass |
+//! | `inputs=[...]` | [`Graph::backward_selected`]: other inputs get `None`, their nodes never run |
+//! | `.grad` accumulation | [`Graph::backward_into`] adds into a gradient buffer (or an `Option` of one) |
+//!
+//! # Why a consumed graph cannot be walked again
+//! `backward` takes the graph by value, so the compiler rejects a second call. The tensors
+//! traced inside the closure cannot walk it either: a tensor only names its tape by id,
+//! and ops record only on the tape that is current while a `vjp` closure runs. Once the
+//! outermost `vjp` has returned, a traced tensor that escaped is a plain constant.
+
+mod accumulate;
+pub(crate) mod tape;
+mod tree;
+mod walk;
+
+pub use accumulate::{zero_grads, GradBuffer};
+pub use tape::no_grad;
+#[doc(hidden)]
+pub use tape::TapeSlot;
+pub use tree::{Build, Differentiable, Gradients, MapTensors, Visit, VisitMut};
+
+use crate::shape::rules::OneElement;
+use crate::tensor::raw::RawTensor;
+use crate::{Dims, Float, Shape, Tensor};
+use core::marker::PhantomData;
+use std::rc::Rc;
+use tape::{ExitGuard, Tape};
+
+/// Runs `f` on traced copies of `primals`, returning its output's value and the recorded
+/// [`Graph`], whose backward pass gives gradients with the structure of `primals`.
+///
+/// `primals` is a tensor, a tuple of tensors, or a struct deriving `Differentiable`.
+/// Tensors that `f` captures from outside are constants. Inside another `vjp`'s closure,
+/// the backward pass of this graph is itself recorded, so gradients can be differentiated
+/// again (PyTorch's `create_graph=True`).
+///
+/// ```
+/// use autodiff_core::prelude::*;
+/// let x = Tensor::<(U3,), f64>::from_vec(vec![1., 2., 3.]).unwrap();
+/// let (y, graph) = vjp(&x, |x| (&x * &x).sum());
+/// assert_eq!(y.item(), 14.0);
+/// assert_eq!(graph.backward().to_vec(), vec![2., 4., 6.]); // d/dx sum(x²) = 2x
+/// ```
+pub fn vjp<P, S, E, F>(primals: &P, f: F) -> (Tensor<S, E>, Graph<S, P::Grads, E>)
+where
+    P: Differentiable<Elem = E>,
+    S: Shape,
+    E: Float,
+    F: FnOnce(P) -> Tensor<S, E>,
+{
+    let (tape, nested) = tape::enter::<E>();
+    let guard = ExitGuard::<E> {
+        nested,
+        _e: PhantomData,
+    };
+    let mut leaves = Leaves {
+        tape: &tape,
+        vars: Vec::new(),
+        dims: Vec::new(),
+    };
+    let traced = primals.map_tensors(&mut leaves);
+    let Leaves { vars, dims, .. } = leaves;
+    let out = f(traced);
+    drop(guard);
+    let value = if nested { out.clone() } else { out.detach() };
+    let graph = Graph {
+        core: Core {
+            tape,
+            output: out.raw,
+            leaves: vars,
+            leaf_dims: dims,
+            nested,
+        },
+        _p: PhantomData,
+    };
+    (value, graph)
+}
+
+/// Makes each primal a leaf of the tape.
+struct Leaves<'a, E: Float> {
+    tape: &'a Tape<E>,
+    vars: Vec<u32>,
+    dims: Vec<Dims>,
+}
+
+impl<E: Float> MapTensors<E> for Leaves<'_, E> {
+    fn tensor<S: Shape>(&mut self, t: &Tensor<S, E>) -> Tensor<S, E> {
+        let leaf = self.tape.leaf(&t.raw);
+        self.vars.push(leaf.trace.expect("a leaf is traced").var);
+        self.dims.push(t.raw.dims);
+        Tensor::from_raw(leaf)
+    }
+}
+
+/// What both graph handles hold.
+struct Core<E: Float> {
+    tape: Rc<Tape<E>>,
+    output: RawTensor<E>,
+    leaves: Vec<u32>,
+    leaf_dims: Vec<Dims>,
+    nested: bool,
+}
+
+impl<E: Float> Core<E> {
+    fn run(&self, seed: RawTensor<E>, wanted: &[bool], free: bool) -> Vec<Option<RawTensor<E>>> {
+        assert_eq!(
+            seed.dims, self.output.dims,
+            "backward: the seed's sizes differ from the output's"
+        );
+        // A nested graph's nodes belong to the enclosing graph too: never free them here.
+        walk::walk(
+            &self.tape,
+            &self.output,
+            seed,
+            &self.leaves,
+            wanted,
+            free && !self.nested,
+        )
+        .grads
+    }
+
+    fn seed_ones(&self) -> RawTensor<E> {
+        RawTensor::filled(self.output.dims, E::ONE)
+    }
+
+    fn full<G: Gradients<E>>(&self, seed: RawTensor<E>, free: bool) -> G {
+        let grads = self.run(seed, &vec![true; self.leaves.len()], free);
+        G::build(&mut Filled {
+            grads: grads.into_iter(),
+            dims: self.leaf_dims.iter(),
+        })
+    }
+
+    fn partial<G: Gradients<E>>(
+        &self,
+        seed: RawTensor<E>,
+        select: &G::Select,
+        free: bool,
+    ) -> G::Partial {
+        let mut wanted = Vec::with_capacity(self.leaves.len());
+        G::select_flags(select, &mut wanted);
+        assert_eq!(
+            wanted.len(),
+            self.leaves.len(),
+            "backward: a selection must have one flag per input"
+        );
+        let grads = self.run(seed, &wanted, free);
+        let grads = grads
+            .into_iter()
+            .zip(wanted)
+            .map(|(g, w)| if w { Some(g) } else { None });
+        G::build_partial(&mut Selected {
+            grads,
+            dims: self.leaf_dims.iter(),
+        })
+    }
+
+    /// The number of nodes a backward pass with this selection runs (for tests and tuning).
+    fn count(&self, wanted: &[bool]) -> usize {
+        walk::walk(
+            &self.tape,
+            &self.output,
+            self.seed_ones(),
+            &self.leaves,
+            wanted,
+            false,
+        )
+        .visited
+    }
+}
+
+/// Hands out gradients in visiting order; an input the output does not depend on gets zeros.
+struct Filled<I, D> {
+    grads: I,
+    dims: D,
+}
+
+impl<'a, E: Float, I: Iterator<Item = Option<RawTensor<E>>>, D: Iterator<Item = &'a Dims>> Build<E>
+    for Filled<I, D>
+{
+    fn tensor<S: Shape>(&mut self) -> Tensor<S, E> {
+        let dims = *self.dims.next().expect("one gradient per input");
+        let g = self.grads.next().expect("one gradient per input");
+        Tensor::from_raw(g.unwrap_or_else(|| RawTensor::filled(dims, E::ZERO)))
+    }
+    fn optional<S: Shape>(&mut self) -> Option<Tensor<S, E>> {
+        Some(self.tensor())
+    }
+}
+
+/// Like [`Filled`], but inputs that were not selected get `None`.
+struct Selected<I, D> {
+    grads: I,
+    dims: D,
+}
+
+impl<
+        'a,
+        E: Float,
+        I: Iterator<Item = Option<Option<RawTensor<E>>>>,
+        D: Iterator<Item = &'a Dims>,
+    > Build<E> for Selected<I, D>
+{
+    fn tensor<S: Shape>(&mut self) -> Tensor<S, E> {
+        self.optional().expect("a selected gradient")
+    }
+    fn optional<S: Shape>(&mut self) -> Option<Tensor<S, E>> {
+        let dims = *self.dims.next().expect("one gradient per input");
+        let g = self.grads.next().expect("one gradient per input")?;
+        Some(Tensor::from_raw(
+            g.unwrap_or_else(|| RawTensor::filled(dims, E::ZERO)),
+        ))
+    }
+}
+
+/// A recorded computation with output shape `S`, walked backward once: every backward
+/// method takes `self`, so a second walk does not compile. Use [`Graph::retain`] to walk
+/// it several times.
+///
+/// `G` is the gradient type: it mirrors the primals of [`vjp`] (or the differentiable
+/// arguments of a `#[differentiable]` function).
+pub struct Graph<S: Shape, G: Gradients<E>, E: Float = f32> {
+    core: Core<E>,
+    _p: PhantomData<fn() -> (S, G)>,
+}
+
+impl<S: Shape, G: Gradients<E>, E: Float> Graph<S, G, E> {
+    /// Gradients of a one-element output (PyTorch's `y.backward()` with its implicit seed
+    /// of 1). On an output with more elements this does not compile: pass a seed with
+    /// [`Graph::backward_with`].
+    ///
+    /// While the pass runs, each node's saved values are freed as soon as the node is done.
+    ///
+    /// ```
+    /// use autodiff_core::prelude::*;
+    /// let x = Tensor::<(), f64>::full(3.0);
+    /// let (_, graph) = vjp(&x, |x| x.powi(2));
+    /// assert_eq!(graph.backward().item(), 6.0);
+    /// ```
+    pub fn backward(self) -> G
+    where
+        S: OneElement,
+    {
+        let seed = self.core.seed_ones();
+        self.core.full(seed, true)
+    }
+
+    /// Gradients for a given output gradient (PyTorch's `y.backward(gradient=seed)`); the
+    /// seed has the output's shape, checked at compile time.
+    ///
+    /// ```
+    /// use autodiff_core::prelude::*;
+    /// let x = Tensor::<(U2,), f64>::from_vec(vec![1., 2.]).unwrap();
+    /// let (_, graph) = vjp(&x, |x| &x * 3.0);
+    /// let seed = Tensor::<(U2,), f64>::from_vec(vec![1., 10.]).unwrap();
+    /// assert_eq!(graph.backward_with(seed).to_vec(), vec![3., 30.]);
+    /// ```
+    pub fn backward_with(self, seed: Tensor<S, E>) -> G {
+        self.core.full(seed.raw, true)
+    }
+
+    /// Keeps the graph for several backward passes (PyTorch's `retain_graph=True`).
+    ///
+    /// ```
+    /// use autodiff_core::prelude::*;
+    /// let x = Tensor::<(), f64>::full(2.0);
+    /// let (_, graph) = vjp(&x, |x| x.powi(3));
+    /// let retained = graph.retain();
+    /// assert_eq!(retained.backward().item(), 12.0);
+    /// assert_eq!(retained.backward().item(), 12.0);
+    /// ```
+    pub fn retain(self) -> Retained<S, G, E> {
+        Retained {
+            core: self.core,
+            _p: PhantomData,
+        }
+    }
+
+    /// Gradients for the selected inputs only (PyTorch's `inputs=`): the others are
+    /// `None`, and nodes that lead only to them never run.
+    ///
+    /// ```
+    /// use autodiff_core::prelude::*;
+    /// let a = Tensor::<(), f64>::full(2.0);
+    /// let b = Tensor::<(), f64>::full(5.0);
+    /// let (_, graph) = vjp(&(a, b), |(a, b)| &a * &b);
+    /// let (ga, gb) = graph.backward_selected(&(true, false));
+    /// assert_eq!(ga.unwrap().item(), 5.0);
+    /// assert!(gb.is_none());
+    /// ```
+    pub fn backward_selected(self, select: &G::Select) -> G::Partial
+    where
+        S: OneElement,
+    {
+        let seed = self.core.seed_ones();
+        self.core.partial::<G>(seed, select, true)
+    }
+
+    /// [`Graph::backward_selected`] with a seed.
+    ///
+    /// ```
+    /// use autodiff_core::prelude::*;
+    /// let a = Tensor::<(U2,), f64>::ones();
+    /// let (_, graph) = vjp(&(a,), |(a,)| &a * 2.0);
+    /// let (ga,) = graph.backward_selected_with(Tensor::ones(), &(true,));
+    /// assert_eq!(ga.unwrap().to_vec(), vec![2., 2.]);
+    /// ```
+    pub fn backward_selected_with(self, seed: Tensor<S, E>, select: &G::Select) -> G::Partial {
+        self.core.partial::<G>(seed.raw, select, true)
+    }
+
+    /// Adds this pass's gradients into `buffer` (PyTorch's accumulation into `.grad`):
+    /// a `G` is added to in place, an `Option<G>` that is `None` receives them.
+    ///
+    /// ```
+    /// use autodiff_core::prelude::*;
+    /// let x = Tensor::<(), f64>::full(3.0);
+    /// let mut grad: Option<Tensor<(), f64>> = None;       // no gradient yet
+    /// let (_, graph) = vjp(&x, |x| x.powi(2));
+    /// graph.backward_into(&mut grad);
+    /// let (_, graph) = vjp(&x, |x| x.powi(2));
+    /// graph.backward_into(&mut grad);
+    /// assert_eq!(grad.unwrap().item(), 12.0);             // 6 + 6
+    /// ```
+    pub fn backward_into<B: GradBuffer<G, E>>(self, buffer: &mut B)
+    where
+        S: OneElement,
+    {
+        let seed = self.core.seed_ones();
+        buffer.accumulate(self.core.full(seed, true));
+    }
+
+    /// [`Graph::backward_into`] with a seed.
+    ///
+    /// ```
+    /// use autodiff_core::prelude::*;
+    /// let x = Tensor::<(U2,), f64>::ones();
+    /// let mut grad = Tensor::<(U2,), f64>::ones();
+    /// let (_, graph) = vjp(&x, |x| &x * 2.0);
+    /// graph.backward_with_into(Tensor::ones(), &mut grad);
+    /// assert_eq!(grad.to_vec(), vec![3., 3.]);
+    /// ```
+    pub fn backward_with_into<B: GradBuffer<G, E>>(self, seed: Tensor<S, E>, buffer: &mut B) {
+        buffer.accumulate(self.core.full(seed.raw, true));
+    }
+
+    /// How many nodes a backward pass with this selection would run (the skipped ones
+    /// are the work `inputs=` saves). Does not consume the graph.
+    ///
+    /// ```
+    /// use autodiff_core::prelude::*;
+    /// let a = Tensor::<(), f64>::full(2.0);
+    /// let b = Tensor::<(), f64>::full(5.0);
+    /// let (_, graph) = vjp(&(a, b), |(a, b)| a.exp() + b.exp().exp());
+    /// assert_eq!(graph.nodes_visited(&(true, true)), 4);
+    /// assert_eq!(graph.nodes_visited(&(true, false)), 2);
+    /// ```
+    pub fn nodes_visited(&self, select: &G::Select) -> usize {
+        let mut wanted = Vec::new();
+        G::select_flags(select, &mut wanted);
+        self.core.count(&wanted)
+    }
+}
+
+/// A graph kept for any number of backward passes (PyTorch's `retain_graph=True`); made
+/// by [`Graph::retain`]. Its methods take `&self`.
+pub struct Retained<S: Shape, G: Gradients<E>, E: Float = f32> {
+    core: Core<E>,
+    _p: PhantomData<fn() -> (S, G)>,
+}
+
+impl<S: Shape, G: Gradients<E>, E: Float> Retained<S, G, E> {
+    /// Gradients of a one-element output; see [`Graph::backward`].
+    ///
+    /// ```
+    /// use autodiff_core::prelude::*;
+    /// let x = Tensor::<(), f64>::full(1.0);
+    /// let retained = vjp(&x, |x| x.exp()).1.retain();
+    /// assert_eq!(retained.backward().item(), retained.backward().item());
+    /// ```
+    pub fn backward(&self) -> G
+    where
+        S: OneElement,
+    {
+        self.core.full(self.core.seed_ones(), false)
+    }
+
+    /// Gradients for a given output gradient; see [`Graph::backward_with`].
+    ///
+    /// ```
+    /// use autodiff_core::prelude::*;
+    /// let x = Tensor::<(U2,), f64>::ones();
+    /// let retained = vjp(&x, |x| &x * 2.0).1.retain();
+    /// assert_eq!(retained.backward_with(Tensor::ones()).to_vec(), vec![2., 2.]);
+    /// ```
+    pub fn backward_with(&self, seed: Tensor<S, E>) -> G {
+        self.core.full(seed.raw, false)
+    }
+
+    /// Gradients for the selected inputs only; see [`Graph::backward_selected`].
+    ///
+    /// ```
+    /// use autodiff_core::prelude::*;
+    /// let x = Tensor::<(), f64>::full(1.0);
+    /// let retained = vjp(&(x.clone(), x), |(a, b)| &a * &b).1.retain();
+    /// assert!(retained.backward_selected(&(false, true)).0.is_none());
+    /// ```
+    pub fn backward_selected(&self, select: &G::Select) -> G::Partial
+    where
+        S: OneElement,
+    {
+        self.core.partial::<G>(self.core.seed_ones(), select, false)
+    }
+
+    /// Adds this pass's gradients into `buffer`; see [`Graph::backward_into`].
+    ///
+    /// ```
+    /// use autodiff_core::prelude::*;
+    /// let x = Tensor::<(), f64>::full(3.0);
+    /// let retained = vjp(&x, |x| x.powi(2)).1.retain();
+    /// let mut grad = Tensor::<(), f64>::zeros();
+    /// retained.backward_into(&mut grad);
+    /// retained.backward_into(&mut grad);
+    /// assert_eq!(grad.item(), 12.0);
+    /// ```
+    pub fn backward_into<B: GradBuffer<G, E>>(&self, buffer: &mut B)
+    where
+        S: OneElement,
+    {
+        buffer.accumulate(self.core.full(self.core.seed_ones(), false));
+    }
+
+    /// [`Retained::backward_into`] with a seed.
+    ///
+    /// ```
+    /// use autodiff_core::prelude::*;
+    /// let x = Tensor::<(U2,), f64>::ones();
+    /// let retained = vjp(&x, |x| &x * 2.0).1.retain();
+    /// let mut grad: Option<Tensor<(U2,), f64>> = None;
+    /// retained.backward_with_into(Tensor::ones(), &mut grad);
+    /// assert_eq!(grad.unwrap().to_vec(), vec![2., 2.]);
+    /// ```
+    pub fn backward_with_into<B: GradBuffer<G, E>>(&self, seed: Tensor<S, E>, buffer: &mut B) {
+        buffer.accumulate(self.core.full(seed.raw, false));
+    }
+}
+
+impl<S: Shape, E: Float> Tensor<S, E> {
+    /// The same values, cut off from the graph: no gradient flows through the result
+    /// (PyTorch's `detach()`). Shares storage with `self`.
+    ///
+    /// ```
+    /// use autodiff_core::prelude::*;
+    /// let x = Tensor::<(), f64>::full(3.0);
+    /// let (_, graph) = vjp(&x, |x| &x * &x.detach());
+    /// assert_eq!(graph.backward().item(), 3.0);
+    /// ```
+    pub fn detach(&self) -> Self {
+        let mut raw = self.raw.clone();
+        raw.trace = None;
+        Tensor::from_raw(raw)
+    }
+
+    /// True when this tensor was recorded on a tape (it depends on a `vjp` input).
+    ///
+    /// ```
+    /// use autodiff_core::prelude::*;
+    /// let x = Tensor::<(), f64>::full(3.0);
+    /// assert!(!x.is_traced());
+    /// vjp(&x, |x| { assert!(x.is_traced()); x });
+    /// ```
+    pub fn is_traced(&self) -> bool {
+        self.raw.trace.is_some()
+    }
+}

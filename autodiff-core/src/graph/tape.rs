@@ -1,0 +1,223 @@
+//! The tape: an append-only list of nodes, one per op that had a traced input.
+//!
+//! A traced tensor carries a [`Trace`]: the id of the tape that recorded it and its node's
+//! index. Nothing in a tensor points at the tape, so tensors stay `Send + Sync` and cheap
+//! to clone, and there are no reference cycles between saved values and the tape.
+//!
+//! Recording happens on the thread's *current* tape, set while a `vjp` closure runs. An op
+//! records only when one of its inputs was traced on that very tape; anything else (a
+//! constant, a tensor from a finished graph, a tensor from another thread) is a constant.
+//! So a traced tensor that escapes its `vjp` cannot add nodes to a graph that has been
+//! consumed: once the `vjp` returns, no tape is current for it any more.
+
+use crate::tensor::raw::RawTensor;
+use crate::Float;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+/// Where a traced tensor sits: its tape and its node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Trace {
+    pub(crate) tape: u64,
+    pub(crate) var: u32,
+}
+
+/// Gradients for up to two parents; `None` where a parent needs none.
+pub(crate) type ParentGrads<E> = [Option<RawTensor<E>>; 2];
+
+/// A backward rule: the output's gradient and which parents want theirs, to the
+/// parents' gradients. Written with raw ops, so it records when a tape is current
+/// (that is how gradients of gradients are taken).
+pub(crate) type BackwardFn<E> = dyn Fn(&RawTensor<E>, [bool; 2]) -> ParentGrads<E>;
+
+const NO_PARENT: u32 = u32::MAX;
+
+pub(crate) struct Node<E: Float> {
+    pub(crate) parents: [u32; 2],
+    /// `None` for leaves, and for nodes whose saved values a consuming backward has freed.
+    pub(crate) backward: Option<Rc<BackwardFn<E>>>,
+}
+
+impl<E: Float> Node<E> {
+    pub(crate) fn parents(&self) -> impl Iterator<Item = (usize, u32)> + '_ {
+        self.parents
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|&(_, p)| p != NO_PARENT)
+    }
+}
+
+/// The nodes of one outermost `vjp` (nested `vjp`s record on the same tape).
+pub(crate) struct Tape<E: Float> {
+    pub(crate) id: u64,
+    pub(crate) nodes: RefCell<Vec<Node<E>>>,
+}
+
+thread_local! {
+    static NEXT_TAPE_ID: Cell<u64> = const { Cell::new(1) };
+    static NO_GRAD_DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The thread's current tape for one element type.
+#[doc(hidden)]
+pub struct TapeSlot<E: Float> {
+    current: RefCell<Option<Rc<Tape<E>>>>,
+}
+
+impl<E: Float> TapeSlot<E> {
+    #[doc(hidden)]
+    pub const fn new() -> Self {
+        TapeSlot {
+            current: RefCell::new(None),
+        }
+    }
+}
+
+impl<E: Float> Default for TapeSlot<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The current tape, if recording is on.
+pub(crate) fn current<E: Float>() -> Option<Rc<Tape<E>>> {
+    if NO_GRAD_DEPTH.with(Cell::get) > 0 {
+        return None;
+    }
+    E::tape_slot().with(|s| s.current.borrow().clone())
+}
+
+/// Makes a tape current for a `vjp`: the existing one when a `vjp` is already running
+/// (nested, returns `true`), a new one otherwise. Pair with [`exit`].
+pub(crate) fn enter<E: Float>() -> (Rc<Tape<E>>, bool) {
+    E::tape_slot().with(|s| {
+        let mut cur = s.current.borrow_mut();
+        if let Some(t) = cur.as_ref() {
+            return (Rc::clone(t), true);
+        }
+        let id = NEXT_TAPE_ID.with(|n| {
+            let id = n.get();
+            n.set(id + 1);
+            id
+        });
+        let t = Rc::new(Tape {
+            id,
+            nodes: RefCell::new(Vec::new()),
+        });
+        *cur = Some(Rc::clone(&t));
+        (t, false)
+    })
+}
+
+/// Ends the outermost `vjp`'s recording (nested ones leave the tape current).
+pub(crate) fn exit<E: Float>(nested: bool) {
+    if !nested {
+        E::tape_slot().with(|s| s.current.borrow_mut().take());
+    }
+}
+
+/// Restores recording state when a `vjp` closure panics or returns.
+pub(crate) struct ExitGuard<E: Float> {
+    pub(crate) nested: bool,
+    pub(crate) _e: core::marker::PhantomData<E>,
+}
+
+impl<E: Float> Drop for ExitGuard<E> {
+    fn drop(&mut self) {
+        exit::<E>(self.nested);
+    }
+}
+
+/// Runs `f` with recording off: ops inside compute values only, as in PyTorch's
+/// `torch.no_grad()`.
+///
+/// ```
+/// use autodiff_core::prelude::*;
+/// let x = Tensor::<()>::full(3.0);
+/// let (_, graph) = vjp(&x, |x| {
+///     let frozen = no_grad(|| &x * 2.0);  // a constant: no gradient flows through it
+///     frozen * x
+/// });
+/// assert_eq!(graph.backward().item(), 6.0);
+/// ```
+pub fn no_grad<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore;
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            NO_GRAD_DEPTH.with(|d| d.set(d.get() - 1));
+        }
+    }
+    NO_GRAD_DEPTH.with(|d| d.set(d.get() + 1));
+    let _restore = Restore;
+    f()
+}
+
+impl<E: Float> Tape<E> {
+    fn var_of(&self, t: &RawTensor<E>) -> u32 {
+        match t.trace {
+            Some(tr) if tr.tape == self.id => tr.var,
+            _ => NO_PARENT,
+        }
+    }
+
+    /// Appends a leaf (an input of a `vjp`). A leaf made from a tensor already traced on
+    /// this tape (a nested `vjp`) passes its gradient on to that tensor, so the outer
+    /// graph differentiates through the inner one.
+    pub(crate) fn leaf(&self, value: &RawTensor<E>) -> RawTensor<E> {
+        let parent = self.var_of(value);
+        let backward: Option<Rc<BackwardFn<E>>> = (parent != NO_PARENT)
+            .then(|| Rc::new(|g: &RawTensor<E>, _: [bool; 2]| [Some(g.clone()), None]) as _);
+        self.push(value, [parent, NO_PARENT], backward)
+    }
+
+    fn push(
+        &self,
+        value: &RawTensor<E>,
+        parents: [u32; 2],
+        backward: Option<Rc<BackwardFn<E>>>,
+    ) -> RawTensor<E> {
+        let mut nodes = self.nodes.borrow_mut();
+        let var = u32::try_from(nodes.len()).expect("a tape holds at most 2^32 - 1 nodes");
+        nodes.push(Node { parents, backward });
+        let mut out = value.clone();
+        out.trace = Some(Trace { tape: self.id, var });
+        out
+    }
+}
+
+/// Records an op whose result is `out` and whose inputs are `inputs` (one or two).
+///
+/// When no input is traced on the current tape (or no tape is current), returns `out`
+/// untouched and never builds the backward rule, so untraced code pays nothing but this
+/// check. Otherwise `rule` receives the traced output (for rules that reuse it, such as
+/// `exp`) and returns the backward rule.
+pub(crate) fn record<E: Float, F>(
+    inputs: &[&RawTensor<E>],
+    out: RawTensor<E>,
+    rule: impl FnOnce(&RawTensor<E>) -> F,
+) -> RawTensor<E>
+where
+    F: Fn(&RawTensor<E>, [bool; 2]) -> ParentGrads<E> + 'static,
+{
+    if inputs.iter().all(|t| t.trace.is_none()) {
+        return out;
+    }
+    let Some(tape) = current::<E>() else {
+        return out;
+    };
+    let mut parents = [NO_PARENT; 2];
+    for (slot, t) in parents.iter_mut().zip(inputs) {
+        *slot = tape.var_of(t);
+    }
+    if parents == [NO_PARENT; 2] {
+        return out;
+    }
+    let var = tape.nodes.borrow().len() as u32;
+    let mut traced = out;
+    traced.trace = Some(Trace { tape: tape.id, var });
+    let backward = Rc::new(rule(&traced));
+    let pushed = tape.push(&traced, parents, Some(backward));
+    debug_assert_eq!(pushed.trace, traced.trace);
+    traced
+}
