@@ -21,7 +21,9 @@ fn seed_example_retained_backward_twice_accumulates() {
     let w = Tensor::<(U1, U1), f64>::full(0.5);
     let b = Tensor::<(U1,), f64>::full(-0.25);
     let x = Tensor::<(U1, U1), f64>::full(1.0);
-    let (y, graph) = vjp(&(w.clone(), b.clone()), |(w, b)| (x.matmul(&w.t()) + &b).powi(2).sum());
+    let (y, graph) = vjp(&(w.clone(), b.clone()), |(w, b)| {
+        (x.matmul(&w.t()) + &b).powi(2).sum()
+    });
     // z = x w + b = 0.25; y = z² = 0.0625; dy/dw = 2 z x = 0.5; dy/db = 2 z = 0.5.
     assert!(close(y.item(), 0.0625));
     let retained = graph.retain();
@@ -31,7 +33,10 @@ fn seed_example_retained_backward_twice_accumulates() {
     assert!(close(gw.item(), 0.5) && close(gb.item(), 0.5));
     retained.backward_into(&mut grads);
     let (gw2, gb2) = grads.unwrap();
-    assert!(close(gw2.item(), 1.0) && close(gb2.item(), 1.0), "the second backward adds to the first");
+    assert!(
+        close(gw2.item(), 1.0) && close(gb2.item(), 1.0),
+        "the second backward adds to the first"
+    );
 }
 
 #[test]
@@ -81,7 +86,11 @@ fn accumulation_reuses_the_buffer_it_owns() {
     let before = g.as_slice().as_ptr();
     retained.backward_into(&mut g);
     retained.backward_into(&mut g);
-    assert_eq!(g.as_slice().as_ptr(), before, "no new buffer for an unshared gradient");
+    assert_eq!(
+        g.as_slice().as_ptr(),
+        before,
+        "no new buffer for an unshared gradient"
+    );
     assert_eq!(g.to_vec(), vec![2.; 4]);
 }
 
@@ -96,14 +105,19 @@ fn input_selection_skips_the_other_branch() {
     assert_eq!(graph.nodes_visited(&(true, false)), 3);
     assert_eq!(graph.nodes_visited(&(false, true)), 4);
     let (ga, gb) = graph.backward_selected(&(true, false));
-    assert!(gb.is_none(), "an unselected input gets no gradient, not a zero");
+    assert!(
+        gb.is_none(),
+        "an unselected input gets no gradient, not a zero"
+    );
     // d exp(a²)/da = 2a exp(a²)
     assert!(close(ga.unwrap().item(), 2.0 * 0.3 * (0.09f64).exp()));
 }
 
 #[test]
 fn an_input_the_output_ignores_gets_zeros() {
-    let (_, graph) = vjp(&(scalar(1.0), Tensor::<(U2,), f64>::ones()), |(a, _b)| a.exp());
+    let (_, graph) = vjp(&(scalar(1.0), Tensor::<(U2,), f64>::ones()), |(a, _b)| {
+        a.exp()
+    });
     let (_, gb) = graph.backward();
     assert_eq!(gb.to_vec(), vec![0., 0.]);
 }
@@ -149,7 +163,10 @@ fn second_and_third_derivatives_of_polynomials_and_exp() {
     let e3 = derivative(derivative(derivative(e)));
     assert!(close(e3(scalar(0.5)).item(), 8.0 * 1f64.exp())); // 8 e^{2x}
     let quot = |x: S| 1.0 / &x;
-    assert!(close(derivative(derivative(quot))(scalar(2.0)).item(), 2.0 / 8.0)); // 2/x³
+    assert!(close(
+        derivative(derivative(quot))(scalar(2.0)).item(),
+        2.0 / 8.0
+    )); // 2/x³
 }
 
 #[test]
@@ -168,7 +185,10 @@ fn hessian_vector_product_matches_the_hand_derived_hessian() {
     let av = [0.5 * 1.0 - 1.0 * 2.0, 2.0 * 1.0 + 0.25 * 2.0];
     let d = [f64::exp(ax[0]) * av[0], f64::exp(ax[1]) * av[1]];
     let expected = [0.5 * d[0] + 2.0 * d[1], -1.0 * d[0] + 0.25 * d[1]];
-    assert!(close(hv[0], expected[0]) && close(hv[1], expected[1]), "{hv:?} vs {expected:?}");
+    assert!(
+        close(hv[0], expected[0]) && close(hv[1], expected[1]),
+        "{hv:?} vs {expected:?}"
+    );
 }
 
 #[test]
@@ -188,7 +208,8 @@ fn gradient_penalty_matches_finite_differences() {
 fn gradcheck_and_gradgradcheck_of_the_arithmetic() {
     let a = Tensor::<(U2, U3), f64>::from_vec(vec![0.5, -1.0, 1.5, 2.0, -0.5, 0.25]).unwrap();
     let b = Tensor::<(U3,), f64>::from_vec(vec![1.5, -2.0, 0.75]).unwrap();
-    let f = |(a, b): (Tensor<(U2, U3), f64>, Tensor<(U3,), f64>)| (&a * &b + &a / &b - &b) * 2.0 - &a;
+    let f =
+        |(a, b): (Tensor<(U2, U3), f64>, Tensor<(U3,), f64>)| (&a * &b + &a / &b - &b) * 2.0 - &a;
     gradcheck(f, &(a.clone(), b.clone())).unwrap();
     gradgradcheck(f, &(a.clone(), b.clone())).unwrap();
     let m = |(a, b): (Tensor<(U2, U3), f64>, Tensor<(U3,), f64>)| a.matmul(&b).powi(2);
@@ -224,15 +245,21 @@ fn a_chain_of_100_000_ops_runs_without_overflowing_the_stack() {
 fn a_graph_with_many_leaves() {
     let xs: Vec<S> = (0..1000).map(|i| scalar(i as f64)).collect();
     // Differentiate with respect to a tuple of four, with 996 captured constants.
-    let (_, graph) = vjp(&(xs[0].clone(), xs[1].clone(), xs[2].clone(), xs[3].clone()), |(a, b, c, d)| {
-        let mut total = &a * &b + &c * &d;
-        for x in &xs[4..] {
-            total = total + x;
-        }
-        total
-    });
+    let (_, graph) = vjp(
+        &(xs[0].clone(), xs[1].clone(), xs[2].clone(), xs[3].clone()),
+        |(a, b, c, d)| {
+            let mut total = &a * &b + &c * &d;
+            for x in &xs[4..] {
+                total = total + x;
+            }
+            total
+        },
+    );
     let (ga, gb, gc, gd) = graph.backward();
-    assert_eq!([ga.item(), gb.item(), gc.item(), gd.item()], [1., 0., 3., 2.]);
+    assert_eq!(
+        [ga.item(), gb.item(), gc.item(), gd.item()],
+        [1., 0., 3., 2.]
+    );
 }
 
 #[test]

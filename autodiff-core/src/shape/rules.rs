@@ -261,12 +261,18 @@ pub trait OneElementCheck<S> {}
 impl<S> OneElementCheck<S> for B1 {}
 
 /// A shape with one element, like PyTorch's implicit seed for `backward()`.
+pub trait OneElement: Shape {}
+impl<S: Shape> OneElement for S where S::Static: OneElementRule<S> {}
+
+/// Dispatches [`OneElement`] on whether the shape is known at compile time.
 #[diagnostic::on_unimplemented(
-    message = "backward: the output `{Self}` has a size known only at run time, so it has no implicit seed",
+    message = "backward: the output `{S}` has a size known only at run time, so it has no implicit seed",
+    label = "`backward()` needs an output with one element at compile time",
     note = "pass a seed of the output's shape with `backward_with(seed)` (PyTorch's `gradient=`)"
 )]
-pub trait OneElement: Shape {}
-impl<S: ConstShape> OneElement for S
+pub trait OneElementRule<S> {}
+
+impl<S: ConstShape> OneElementRule<S> for B1
 where
     S::Numel: IsEqual<U1>,
     Eq<S::Numel, U1>: OneElementCheck<S>,
