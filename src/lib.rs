@@ -10,3 +10,12 @@ pub mod prelude {
     pub use autodiff_core::prelude::*;
     pub use autodiff_macros::dim;
 }
+
+/// The guides in `docs/`, compiled and run as doctests so their examples stay true.
+#[cfg(doctest)]
+mod guides {
+    #[doc = include_str!("../docs/shapes.md")]
+    struct Shapes;
+    #[doc = include_str!("../docs/gradients.md")]
+    struct Gradients;
+}
