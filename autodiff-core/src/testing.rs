@@ -118,7 +118,7 @@ where
     let mut worst: Option<GradcheckError> = None;
     let mut failures = 0;
     for (input, values) in inputs.iter().enumerate() {
-        for element in 0..values.len() {
+        for (element, &a) in analytic[input].iter().enumerate().take(values.len()) {
             let at = |delta: f64| {
                 contracted(primals.map_tensors(&mut Perturb {
                     target: input,
@@ -128,9 +128,9 @@ where
                 }))
             };
             let numeric = (at(tol.eps) - at(-tol.eps)) / (2.0 * tol.eps);
-            let a = analytic[input][element];
             let err = (a - numeric).abs();
-            if !(err <= tol.atol + tol.rtol * numeric.abs()) {
+            let within = err <= tol.atol + tol.rtol * numeric.abs(); // false for NaN
+            if !within {
                 failures += 1;
                 let worse = worst
                     .as_ref()

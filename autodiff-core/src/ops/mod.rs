@@ -6,8 +6,16 @@
 //! written with the same raw functions, so they record too when a tape is current: that
 //! is how gradients of gradients work.
 
+pub mod argmax;
 pub mod binary;
+pub mod concat;
+pub mod convert;
+pub mod gather;
 pub mod matmul;
+pub mod permute;
 pub mod reduce;
 pub mod reshape;
+pub mod select;
+pub mod slice;
+pub mod softmax;
 pub mod unary;

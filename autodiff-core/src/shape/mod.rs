@@ -1,7 +1,7 @@
 //! Shapes: tuples of dimensions, checked at compile time.
 //!
 //! A shape is `()`, `(A,)`, `(A, B)`, `(A, B, C)` or `(A, B, C, D)` where each letter is a
-//! [`Dim`]: a compile-time size such as [`U3`](crate::U3) (= [`D<3>`](D)), or [`Dyn`] for a
+//! [`Dim`]: a compile-time size such as [`U3`] (= [`D<3>`](D)), or [`Dyn`] for a
 //! size known only at run time. Shape rules (broadcasting, matmul, reshape, ...) live in
 //! [`rules`]; each ends in a marker trait whose error message names the op and the
 //! disagreeing dimensions.

@@ -41,12 +41,7 @@ impl Flag for B0 {
 /// Defines a rule "these two dimensions are equal" with its own error message: a marker
 /// trait for the check and a per-dimension trait whose `Out` is the agreed dimension.
 macro_rules! equal_dims_rule {
-    ($(#[$doc:meta])* $rule:ident, $(#[$cdoc:meta])* $check:ident, $msg:literal, $label:literal) => {
-        $(#[$cdoc])*
-        #[diagnostic::on_unimplemented(message = $msg, label = $label)]
-        pub trait $check<A, B> {}
-        impl<A, B> $check<A, B> for B1 {}
-
+    ($(#[$doc:meta])* $rule:ident, $check:ident) => {
         $(#[$doc])*
         pub trait $rule<Rhs: Dim>: Dim {
             /// The dimension both sides agree on (the compile-time one, if only one is).
@@ -71,40 +66,60 @@ macro_rules! equal_dims_rule {
     };
 }
 
+/// Marker: matmul's inner dimensions are equal.
+#[diagnostic::on_unimplemented(
+    message = "matmul: the inner dimensions differ ({A} vs {B})",
+    label = "the left operand's last dimension must equal the right operand's first (or second-to-last)"
+)]
+pub trait MatmulInnerCheck<A, B> {}
+impl<A, B> MatmulInnerCheck<A, B> for B1 {}
+
 equal_dims_rule!(
     /// The inner dimensions of a matrix product agree.
     MatmulInner,
-    /// Marker: matmul's inner dimensions are equal.
-    MatmulInnerCheck,
-    "matmul: the inner dimensions differ ({A} vs {B})",
-    "the left operand's last dimension must equal the right operand's first (or second-to-last)"
+    MatmulInnerCheck
 );
+
+/// Marker: batched matmul's batch dimensions are equal.
+#[diagnostic::on_unimplemented(
+    message = "matmul: the batch dimensions differ ({A} vs {B})",
+    label = "both operands of a batched matmul need the same batch size"
+)]
+pub trait MatmulBatchCheck<A, B> {}
+impl<A, B> MatmulBatchCheck<A, B> for B1 {}
 
 equal_dims_rule!(
     /// The batch dimensions of a batched matrix product agree.
     MatmulBatch,
-    /// Marker: batched matmul's batch dimensions are equal.
-    MatmulBatchCheck,
-    "matmul: the batch dimensions differ ({A} vs {B})",
-    "both operands of a batched matmul need the same batch size"
+    MatmulBatchCheck
 );
+
+/// Marker: the dimensions off the concatenation axis are equal.
+#[diagnostic::on_unimplemented(
+    message = "concat: dimensions off the concatenation axis differ ({A} vs {B})",
+    label = "concatenated tensors must agree on every axis except the one they are joined along"
+)]
+pub trait ConcatOtherCheck<A, B> {}
+impl<A, B> ConcatOtherCheck<A, B> for B1 {}
 
 equal_dims_rule!(
     /// Two tensors concatenated along one axis agree on every other axis.
     ConcatOther,
-    /// Marker: the dimensions off the concatenation axis are equal.
-    ConcatOtherCheck,
-    "concat: dimensions off the concatenation axis differ ({A} vs {B})",
-    "concatenated tensors must agree on every axis except the one they are joined along"
+    ConcatOtherCheck
 );
+
+/// Marker: the two dimensions are equal.
+#[diagnostic::on_unimplemented(
+    message = "the dimensions differ ({A} vs {B})",
+    label = "these two dimensions must be equal"
+)]
+pub trait SameDimCheck<A, B> {}
+impl<A, B> SameDimCheck<A, B> for B1 {}
 
 equal_dims_rule!(
     /// A dimension equals another exactly (element-wise ops that do not broadcast).
     SameDim,
-    /// Marker: the two dimensions are equal.
-    SameDimCheck,
-    "the dimensions differ ({A} vs {B})",
-    "these two dimensions must be equal"
+    SameDimCheck
 );
 
 /// Marker: two dimensions can be broadcast (equal, or one of them is 1).
@@ -253,9 +268,9 @@ impl<S1, S2> ReshapeRule<S1, S2> for (B0, B0) {}
 
 /// Marker: a compile-time shape has exactly one element.
 #[diagnostic::on_unimplemented(
-    message = "backward: the output `{S}` has more than one element, so it has no implicit seed",
-    label = "`backward()` needs a one-element output",
-    note = "pass a seed of the output's shape with `backward_with(seed)` (PyTorch's `gradient=`)"
+    message = "`{S}` has more than one element, so it has no implicit seed and no single value",
+    label = "`backward()` and `item()` need a one-element tensor",
+    note = "for `backward`, pass a seed of the output's shape with `backward_with(seed)` (PyTorch's `gradient=`); to read elements, use `get` or `to_vec`"
 )]
 pub trait OneElementCheck<S> {}
 impl<S> OneElementCheck<S> for B1 {}
@@ -266,9 +281,9 @@ impl<S: Shape> OneElement for S where S::Static: OneElementRule<S> {}
 
 /// Dispatches [`OneElement`] on whether the shape is known at compile time.
 #[diagnostic::on_unimplemented(
-    message = "backward: the output `{S}` has a size known only at run time, so it has no implicit seed",
-    label = "`backward()` needs an output with one element at compile time",
-    note = "pass a seed of the output's shape with `backward_with(seed)` (PyTorch's `gradient=`)"
+    message = "`{S}` has a size known only at run time, so it has no implicit seed and no single value",
+    label = "`backward()` and `item()` need a tensor with one element at compile time",
+    note = "for `backward`, pass a seed of the output's shape with `backward_with(seed)` (PyTorch's `gradient=`); to read elements, use `get` or `to_vec`"
 )]
 pub trait OneElementRule<S> {}
 

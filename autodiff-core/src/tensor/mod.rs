@@ -7,10 +7,10 @@ pub(crate) mod raw;
 
 pub use random::Rng;
 
-use crate::{ConstShape, Dims, Element, Shape, TensorError};
+use crate::shape::rules::OneElement;
+use crate::{Dims, Element, Shape, TensorError};
 use core::marker::PhantomData;
 use raw::RawTensor;
-use typenum::U1;
 
 /// A tensor of shape `S` with elements of type `E` (`f32` by default, or `f64`; `usize` and
 /// `bool` tensors hold indices and masks).
@@ -159,17 +159,19 @@ impl<S: Shape, E: Element> Tensor<S, E> {
     pub fn shares_storage_with(&self, other: &Self) -> bool {
         std::sync::Arc::ptr_eq(&self.raw.data, &other.raw.data)
     }
-}
 
-impl<S: ConstShape<Numel = U1>, E: Element> Tensor<S, E> {
-    /// The value of a one-element tensor.
+    /// The value of a one-element tensor; on a tensor with more elements (or a `Dyn`
+    /// size) a compile error.
     ///
     /// ```
     /// use autodiff_core::prelude::*;
     /// let t = Tensor::<()>::full(2.5);
     /// assert_eq!(t.item(), 2.5);
     /// ```
-    pub fn item(&self) -> E {
+    pub fn item(&self) -> E
+    where
+        S: OneElement,
+    {
         self.raw.as_slice()[0]
     }
 }

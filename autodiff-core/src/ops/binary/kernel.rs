@@ -11,10 +11,10 @@ use crate::{Dims, Element};
 pub(crate) fn broadcast_dims(op: &str, a: Dims, b: Dims) -> Dims {
     let rank = a.len().max(b.len());
     let mut out = [0; 4];
-    for k in 0..rank {
+    for (k, slot) in out.iter_mut().enumerate().take(rank) {
         let x = (k + a.len()).checked_sub(rank).map_or(1, |i| a[i]);
         let y = (k + b.len()).checked_sub(rank).map_or(1, |i| b[i]);
-        out[k] = match (x, y) {
+        *slot = match (x, y) {
             _ if x == y => x,
             (1, _) => y,
             (_, 1) => x,

@@ -245,7 +245,7 @@ binary_op!(
     div,
     div_raw,
     |x, s| scale_raw(x, E::ONE / s),
-    |s, x| rdiv_scalar_raw(s, x)
+    rdiv_scalar_raw
 );
 
 impl<S: Shape, E: Float> Neg for Tensor<S, E> {

@@ -1,5 +1,7 @@
-//! Reduction kernels: sums over all elements or over chosen axes.
+//! Reduction kernels: sums over all elements or along one axis (`outer x len x inner`), and
+//! the stable `logsumexp` along one axis.
 
+use crate::ops::argmax::kernel::{argmax_axis, gather_axis};
 use crate::tensor::raw::RawTensor;
 use crate::{Dims, Float};
 
@@ -43,4 +45,130 @@ pub(crate) fn sum_to<E: Float>(x: &RawTensor<E>, to: Dims) -> Vec<E> {
         }
     }
     out
+}
+
+/// A tensor read as `outer x len x inner` around one axis: `len` is the axis' size, `outer`
+/// the product of the sizes before it, `inner` of those after it. Element `(o, k, i)` sits
+/// at `(o * len + k) * inner + i`, so for fixed `(o, k)` the `inner` run is contiguous.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct AxisSplit {
+    pub(crate) outer: usize,
+    pub(crate) len: usize,
+    pub(crate) inner: usize,
+}
+
+impl AxisSplit {
+    /// The split of `dims` around `axis` (`axis < dims.len()`).
+    pub(crate) fn of(dims: Dims, axis: usize) -> Self {
+        AxisSplit {
+            outer: dims[..axis].iter().product(),
+            len: dims[axis],
+            inner: dims[axis + 1..].iter().product(),
+        }
+    }
+
+    /// All elements as one axis (reductions over everything).
+    pub(crate) fn all(dims: Dims) -> Self {
+        AxisSplit {
+            outer: 1,
+            len: dims.numel(),
+            inner: 1,
+        }
+    }
+
+    /// The number of results of a reduction along the axis.
+    pub(crate) fn reduced(&self) -> usize {
+        self.outer * self.inner
+    }
+}
+
+/// `dims` without `axis`.
+pub(crate) fn removed_dims(dims: Dims, axis: usize) -> Dims {
+    let mut out = [0; 4];
+    let mut n = 0;
+    for (i, &d) in dims.iter().enumerate() {
+        if i != axis {
+            out[n] = d;
+            n += 1;
+        }
+    }
+    Dims::new(&out[..n])
+}
+
+/// `dims` with `axis` of size 1.
+pub(crate) fn kept_dims(dims: Dims, axis: usize) -> Dims {
+    let mut out = [0; 4];
+    out[..dims.len()].copy_from_slice(&dims);
+    out[axis] = 1;
+    Dims::new(&out[..dims.len()])
+}
+
+/// Sums along the split's axis: `out[o, i] = Σ_k x[o, k, i]`, in row-major order of
+/// `(outer, inner)`. One loop nest for every axis of every rank.
+pub(crate) fn sum_axis<E: Float>(x: &[E], s: AxisSplit) -> Vec<E> {
+    let mut out = vec![E::ZERO; s.reduced()];
+    if out.is_empty() || s.len == 0 {
+        return out;
+    }
+    if s.inner == 1 {
+        // The last axis: each result is the sum of a contiguous row.
+        for (o, row) in out.iter_mut().zip(x.chunks_exact(s.len)) {
+            *o = row.iter().copied().sum();
+        }
+        return out;
+    }
+    for (acc, block) in out
+        .chunks_exact_mut(s.inner)
+        .zip(x.chunks_exact(s.len * s.inner))
+    {
+        for row in block.chunks_exact(s.inner) {
+            // Contiguous on both sides: this loop vectorises.
+            for (a, &v) in acc.iter_mut().zip(row) {
+                *a = *a + v;
+            }
+        }
+    }
+    out
+}
+
+/// `log Σ_k e^{x[o, k, i]}`, computed as `m + log Σ_k e^{x - m}` with `m` the maximum along
+/// the axis, so no exponential overflows. An infinite or NaN `m` shifts by 0 instead (an
+/// all `-inf` row gives `-inf`, not `-inf - -inf = NaN`); an empty axis gives `-inf`.
+pub(crate) fn logsumexp_axis<E: Float>(x: &[E], s: AxisSplit) -> Vec<E> {
+    let mut shift = max_shift(x, s);
+    let mut acc = vec![E::ZERO; s.reduced()];
+    if acc.is_empty() || s.len == 0 {
+        return acc.iter().map(|_| E::neg_infinity()).collect();
+    }
+    for ((a, m), block) in acc
+        .chunks_exact_mut(s.inner)
+        .zip(shift.chunks_exact(s.inner))
+        .zip(x.chunks_exact(s.len * s.inner))
+    {
+        for row in block.chunks_exact(s.inner) {
+            for ((a, &m), &v) in a.iter_mut().zip(m).zip(row) {
+                *a = *a + (v - m).exp();
+            }
+        }
+    }
+    for (m, a) in shift.iter_mut().zip(&acc) {
+        *m = *m + a.ln();
+    }
+    shift
+}
+
+/// The maximum along the axis, with infinities and NaN replaced by 0: the constant that
+/// stable `softmax` and `logsumexp` subtract (zeros when the axis is empty).
+pub(crate) fn max_shift<E: Float>(x: &[E], s: AxisSplit) -> Vec<E> {
+    if s.len == 0 {
+        return vec![E::ZERO; s.reduced()];
+    }
+    let mut m = gather_axis(x, s, &argmax_axis(x, s));
+    for v in &mut m {
+        let inf = -E::neg_infinity();
+        if v.is_nan() || *v == inf || *v == -inf {
+            *v = E::ZERO;
+        }
+    }
+    m
 }

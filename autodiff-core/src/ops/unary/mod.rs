@@ -2,12 +2,51 @@
 //!
 //! Each op states its forward `f` and its derivative `f'` side by side; the backward rule
 //! is `g * f'(x)`, written with recorded ops so that it can be differentiated again.
+//! Rules that reuse the output `y` (exp, sqrt, recip, sigmoid, tanh) take the traced `y`,
+//! so a second derivative flows through it as well.
+//!
+//! | op | `f(x)` | `f'(x)` |
+//! |---|---|---|
+//! | [`exp`](crate::Tensor::exp) | e^x | y |
+//! | [`ln`](crate::Tensor::ln) | ln x | 1/x |
+//! | [`sqrt`](crate::Tensor::sqrt) | √x | 1/(2y) |
+//! | [`powi`](crate::Tensor::powi), [`powf`](crate::Tensor::powf) | x^p | p x^(p-1) |
+//! | [`square`](crate::Tensor::square) | x² | 2x |
+//! | [`recip`](crate::Tensor::recip) | 1/x | -y² |
+//! | [`abs`](crate::Tensor::abs) | \|x\| | sign(x), 0 at 0 |
+//! | [`relu`](crate::Tensor::relu) | max(x, 0) | 1 where x > 0, else 0 |
+//! | [`clamp`](crate::Tensor::clamp) | min(max(x, lo), hi) | 1 where lo <= x <= hi, else 0 |
+//! | [`sigmoid`](crate::Tensor::sigmoid) | 1/(1+e^-x) | y(1-y) |
+//! | [`tanh`](crate::Tensor::tanh) | tanh x | 1-y² |
+//! | [`softplus`](crate::Tensor::softplus) | ln(1+e^x) | sigmoid(x) |
+//! | [`gelu`](crate::Tensor::gelu) | x Φ(x) (exact, erf) | Φ(x) + x φ(x) |
+//! | [`sin`](crate::Tensor::sin), [`cos`](crate::Tensor::cos) | sin x, cos x | cos x, -sin x |
+//!
+//! Non-finite inputs give the IEEE result (`ln(-1)` and `sqrt(-1)` are NaN, `ln(0)` is
+//! -∞, `exp(∞)` is ∞) and never panic.
 //!
 //! # Shapes
 //! `S -> S`.
 
+mod activations;
+pub(crate) mod kernel;
+mod piecewise;
+mod powers;
+#[cfg(test)]
+mod tests;
+mod trig;
+
+// The raw level, for composite ops (softmax, losses) and other ops' backward rules.
+#[allow(unused_imports)]
+pub(crate) use self::{
+    activations::{gelu_raw, sigmoid_raw, softplus_raw, tanh_raw},
+    piecewise::{abs_raw, clamp_raw, relu_raw},
+    powers::{powf_raw, powi_raw, recip_raw, sqrt_raw, square_raw},
+    trig::{cos_raw, sin_raw},
+};
+
 use crate::graph::tape::record;
-use crate::ops::binary::{mul_raw, scale_raw};
+use crate::ops::binary::{div_raw, mul_raw};
 use crate::tensor::raw::RawTensor;
 use crate::{Float, Shape, Tensor};
 
@@ -19,23 +58,32 @@ pub(crate) fn exp_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     })
 }
 
-/// x^n. Backward: `g * n * x^(n-1)`.
-pub(crate) fn powi_raw<E: Float>(x: &RawTensor<E>, n: i32) -> RawTensor<E> {
+/// ln x. Backward: `g / x`.
+pub(crate) fn ln_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     let x2 = x.clone();
-    record(&[x], x.map(|v| v.powi(n)), |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| {
-            let d = if n == 0 {
-                scale_raw(&x2, E::ZERO)
-            } else {
-                scale_raw(&powi_raw(&x2, n - 1), E::from_f64(n as f64))
-            };
-            [Some(mul_raw(g, &d)), None]
-        }
+    record(&[x], x.map(E::ln), |_| {
+        move |g: &RawTensor<E>, _: [bool; 2]| [Some(div_raw(g, &x2)), None]
+    })
+}
+
+/// `y = f(x)` element-wise with `y' = g * d` where `d` is a constant 0/±1 tensor computed
+/// from `x` now (relu, abs, clamp): their second derivative is 0.
+pub(crate) fn masked_raw<E: Float>(
+    x: &RawTensor<E>,
+    f: impl Fn(E) -> E,
+    d: impl Fn(E) -> E,
+) -> RawTensor<E> {
+    record(&[x], x.map(f), |_| {
+        let d = x.map(d);
+        move |g: &RawTensor<E>, _: [bool; 2]| [Some(mul_raw(g, &d)), None]
     })
 }
 
 impl<S: Shape, E: Float> Tensor<S, E> {
     /// e^x, element-wise.
+    ///
+    /// # Shapes
+    /// `S -> S`.
     ///
     /// # Gradient
     /// `d e^x / dx = e^x`.
@@ -49,17 +97,24 @@ impl<S: Shape, E: Float> Tensor<S, E> {
         Tensor::from_raw(exp_raw(&self.raw))
     }
 
-    /// x^n for an integer `n`, element-wise.
+    /// The natural logarithm, element-wise: NaN for x < 0, -∞ at 0.
+    ///
+    /// PyTorch equivalent: `torch.log`.
+    ///
+    /// # Shapes
+    /// `S -> S`.
     ///
     /// # Gradient
-    /// `d x^n / dx = n x^(n-1)`.
+    /// `d ln x / dx = 1 / x`.
     ///
     /// ```
     /// use autodiff_core::prelude::*;
-    /// let t = Tensor::<(U2,)>::from_vec(vec![2., -3.]).unwrap();
-    /// assert_eq!(t.powi(2).to_vec(), vec![4., 9.]);
+    /// let t = Tensor::<(U3,), f64>::from_vec(vec![1., std::f64::consts::E, -1.]).unwrap();
+    /// let y = t.ln().to_vec();
+    /// assert_eq!(y[..2], [0., 1.]);
+    /// assert!(y[2].is_nan());
     /// ```
-    pub fn powi(&self, n: i32) -> Self {
-        Tensor::from_raw(powi_raw(&self.raw, n))
+    pub fn ln(&self) -> Self {
+        Tensor::from_raw(ln_raw(&self.raw))
     }
 }
