@@ -1,0 +1,113 @@
+//! Peak memory of W3 (BENCHMARKS.md) with the graph consumed versus retained, measured by
+//! a counting allocator. A consuming backward frees each node's saved values as soon as the
+//! node has run, so its peak must stay below the retained graph's.
+
+use autodiff::prelude::*;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::Mutex;
+
+/// Counts live bytes and their peak.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let live = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
+        PEAK.fetch_max(live, Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Relaxed);
+        // SAFETY: `ptr` came from `alloc` above with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// The tests of this file share the counters: run them one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+type V = Tensor<(U1024,)>;
+
+/// W3: 50 times `x = tanh(x * a + b)` with shared `a`, `b`; `loss = sum(x)`.
+fn w3(a: V, b: V, x: &V) -> Tensor<()> {
+    let mut x = x.clone();
+    for _ in 0..50 {
+        x = (&x * &a + &b).tanh();
+    }
+    x.sum()
+}
+
+fn inputs() -> (V, V, V) {
+    let mut rng = Rng::seed(3);
+    (
+        V::randn(&mut rng) * 0.5,
+        V::randn(&mut rng) * 0.1,
+        V::randn(&mut rng),
+    )
+}
+
+/// Peak bytes above the live bytes at the start, over `f`.
+fn peak_of(f: impl FnOnce()) -> usize {
+    let start = LIVE.load(Relaxed);
+    PEAK.store(start, Relaxed);
+    f();
+    PEAK.load(Relaxed) - start
+}
+
+#[test]
+fn a_consumed_graph_peaks_below_a_retained_one() {
+    let _serial = SERIAL.lock().unwrap();
+    let (a, b, x) = inputs();
+    let consumed = peak_of(|| {
+        let (_, graph) = vjp(&(a.clone(), b.clone()), |(a, b)| w3(a, b, &x));
+        let (ga, gb) = graph.backward();
+        assert!(ga
+            .as_slice()
+            .iter()
+            .chain(gb.as_slice())
+            .all(|g| g.is_finite()));
+    });
+    let retained = peak_of(|| {
+        let (_, graph) = vjp(&(a.clone(), b.clone()), |(a, b)| w3(a, b, &x));
+        let graph = graph.retain();
+        let (ga, gb) = graph.backward();
+        assert!(ga
+            .as_slice()
+            .iter()
+            .chain(gb.as_slice())
+            .all(|g| g.is_finite()));
+    });
+    println!("W3 peak memory: consumed {consumed} bytes, retained {retained} bytes");
+    assert!(
+        consumed < retained,
+        "consumed {consumed} bytes, retained {retained} bytes"
+    );
+}
+
+#[test]
+fn a_consumed_graph_holds_no_saved_values_when_backward_returns() {
+    let _serial = SERIAL.lock().unwrap();
+    let (a, b, x) = inputs();
+    let start = LIVE.load(Relaxed);
+    let (_, graph) = vjp(&(a.clone(), b.clone()), |(a, b)| w3(a, b, &x));
+    let after_forward = LIVE.load(Relaxed) - start;
+    let grads = graph.backward();
+    let after_backward = LIVE.load(Relaxed) - start;
+    // What is left is the two gradients (1024 f32 each) and small bookkeeping.
+    assert!(
+        after_backward < 3 * 4096 + 1024,
+        "{after_backward} bytes left after backward"
+    );
+    assert!(
+        after_forward > 50 * 4096,
+        "the forward pass saved {after_forward} bytes"
+    );
+    drop(grads);
+}
