@@ -8,7 +8,7 @@ pub use autodiff_macros::*;
 /// Everything a user needs: `use autodiff::prelude::*;`.
 pub mod prelude {
     pub use autodiff_core::prelude::*;
-    pub use autodiff_macros::dim;
+    pub use autodiff_macros::{differentiable, dim, Differentiable};
 }
 
 /// The guides in `docs/`, compiled and run as doctests so their examples stay true.
@@ -18,4 +18,6 @@ mod guides {
     struct Shapes;
     #[doc = include_str!("../docs/gradients.md")]
     struct Gradients;
+    #[doc = include_str!("../docs/macros.md")]
+    struct Macros;
 }

@@ -13,16 +13,16 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     })?;
     let n: usize = lit.base10_parse()?;
     if n < 1 << TABLE_BITS {
-        return Ok(quote!(::autodiff_core::D<#n>));
+        return Ok(quote!(::autodiff::D<#n>));
     }
-    let mut ty = quote!(::autodiff_core::typenum::UTerm);
+    let mut ty = quote!(::autodiff::typenum::UTerm);
     for bit in (0..usize::BITS - n.leading_zeros()).rev() {
         let b = if n >> bit & 1 == 1 {
-            quote!(::autodiff_core::typenum::B1)
+            quote!(::autodiff::typenum::B1)
         } else {
-            quote!(::autodiff_core::typenum::B0)
+            quote!(::autodiff::typenum::B0)
         };
-        ty = quote!(::autodiff_core::typenum::UInt<#ty, #b>);
+        ty = quote!(::autodiff::typenum::UInt<#ty, #b>);
     }
     Ok(ty)
 }

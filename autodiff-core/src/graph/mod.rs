@@ -20,6 +20,7 @@
 //! outermost `vjp` has returned, a traced tensor that escaped is a plain constant.
 
 mod accumulate;
+pub mod ext;
 pub(crate) mod tape;
 mod tree;
 mod walk;

@@ -1,0 +1,8 @@
+use autodiff::prelude::*;
+
+#[derive(Differentiable)]
+enum Model {
+    Small(Tensor<()>),
+}
+
+fn main() {}
