@@ -20,6 +20,7 @@
 //! outermost `vjp` has returned, a traced tensor that escaped is a plain constant.
 
 mod accumulate;
+mod dot;
 pub mod ext;
 pub(crate) mod tape;
 mod tree;
@@ -165,6 +166,15 @@ impl<E: Float> Core<E> {
             grads,
             dims: self.leaf_dims.iter(),
         })
+    }
+
+    fn dot(&self) -> String {
+        let out = self
+            .output
+            .trace
+            .filter(|t| t.tape == self.tape.id)
+            .map(|t| t.var);
+        dot::to_dot(&self.tape, out, &self.leaves)
     }
 
     /// The number of nodes a backward pass with this selection runs (for tests and tuning).
@@ -372,6 +382,20 @@ impl<S: Shape, G: Gradients<E>, E: Float> Graph<S, G, E> {
         G::select_flags(select, &mut wanted);
         self.core.count(&wanted)
     }
+
+    /// The recorded graph in Graphviz's DOT language (render with `dot -Tsvg`): one box
+    /// per op with its name and sizes, the inputs as ellipses.
+    ///
+    /// ```
+    /// use autodiff_core::prelude::*;
+    /// let x = Tensor::<(U2,), f64>::ones();
+    /// let (_, graph) = vjp(&x, |x| x.exp().sum());
+    /// let dot = graph.to_dot();
+    /// assert!(dot.contains("label=\"exp\\n[2]\"") && dot.contains("label=\"sum_to\\n[]\""));
+    /// ```
+    pub fn to_dot(&self) -> String {
+        self.core.dot()
+    }
 }
 
 /// A graph kept for any number of backward passes (PyTorch's `retain_graph=True`); made
@@ -382,6 +406,18 @@ pub struct Retained<S: Shape, G: Gradients<E>, E: Float = f32> {
 }
 
 impl<S: Shape, G: Gradients<E>, E: Float> Retained<S, G, E> {
+    /// The recorded graph in Graphviz's DOT language; see [`Graph::to_dot`].
+    ///
+    /// ```
+    /// use autodiff_core::prelude::*;
+    /// let x = Tensor::<(), f64>::full(1.0);
+    /// let retained = vjp(&x, |x| x.exp()).1.retain();
+    /// assert!(retained.to_dot().starts_with("digraph"));
+    /// ```
+    pub fn to_dot(&self) -> String {
+        self.core.dot()
+    }
+
     /// Gradients of a one-element output; see [`Graph::backward`].
     ///
     /// ```

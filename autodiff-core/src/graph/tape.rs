@@ -34,6 +34,10 @@ const NO_PARENT: u32 = u32::MAX;
 
 pub(crate) struct Node<E: Float> {
     pub(crate) parents: [u32; 2],
+    /// The op's name (for `Graph::to_dot`); `"input"` for leaves.
+    pub(crate) op: &'static str,
+    /// The sizes of the node's value.
+    pub(crate) dims: crate::Dims,
     /// `None` for leaves, and for nodes whose saved values a consuming backward has freed.
     pub(crate) backward: Option<Rc<BackwardFn<E>>>,
 }
@@ -168,18 +172,24 @@ impl<E: Float> Tape<E> {
         let parent = self.var_of(value);
         let backward: Option<Rc<BackwardFn<E>>> = (parent != NO_PARENT)
             .then(|| Rc::new(|g: &RawTensor<E>, _: [bool; 2]| [Some(g.clone()), None]) as _);
-        self.push(value, [parent, NO_PARENT], backward)
+        self.push(value, [parent, NO_PARENT], "input", backward)
     }
 
     fn push(
         &self,
         value: &RawTensor<E>,
         parents: [u32; 2],
+        op: &'static str,
         backward: Option<Rc<BackwardFn<E>>>,
     ) -> RawTensor<E> {
         let mut nodes = self.nodes.borrow_mut();
         let var = u32::try_from(nodes.len()).expect("a tape holds at most 2^32 - 1 nodes");
-        nodes.push(Node { parents, backward });
+        nodes.push(Node {
+            parents,
+            op,
+            dims: value.dims,
+            backward,
+        });
         let mut out = value.clone();
         out.trace = Some(Trace { tape: self.id, var });
         out
@@ -217,7 +227,18 @@ where
     let mut traced = out;
     traced.trace = Some(Trace { tape: tape.id, var });
     let backward = Rc::new(rule(&traced));
-    let pushed = tape.push(&traced, parents, Some(backward));
+    let pushed = tape.push(&traced, parents, op_name::<F>(), Some(backward));
     debug_assert_eq!(pushed.trace, traced.trace);
     traced
+}
+
+/// The op that recorded a backward rule, read off the rule's type name: rules are closures
+/// defined in the op's `*_raw` function (`autodiff_core::ops::unary::exp_raw<f64>::{{closure}}`
+/// gives `exp`). Only for display, so an unexpected form just shows as it is.
+fn op_name<F>() -> &'static str {
+    let full = core::any::type_name::<F>();
+    let path = full.split("::{{closure}}").next().unwrap_or(full);
+    let path = path.split('<').next().unwrap_or(path);
+    let name = path.rsplit("::").next().unwrap_or(path);
+    name.strip_suffix("_raw").unwrap_or(name)
 }
