@@ -103,3 +103,58 @@ pub(crate) fn transpose_last2<E: Float>(a: &RawTensor<E>) -> RawTensor<E> {
     dims.swap(r - 2, r - 1);
     RawTensor::new(Dims::new(&dims[..r]), out)
 }
+
+/// `op(a) @ op(b)` for two matrices or two equal-sized batches of them, where `op`
+/// transposes when its flag is set. The transposes are strides handed to gemm: no copy.
+///
+/// # Panics
+/// When the operands do not chain or their batch sizes differ.
+pub(crate) fn mm<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>, ta: bool, tb: bool) -> RawTensor<E> {
+    let (ad, bd) = (a.dims, b.dims);
+    let r = ad.len();
+    assert!(
+        r == bd.len() && (r == 2 || r == 3),
+        "mm: shapes {ad:?} and {bd:?}"
+    );
+    let batch = if r == 3 { ad[0] } else { 1 };
+    if r == 3 && bd[0] != batch {
+        panic!("matmul: shapes {ad:?} and {bd:?} have different batch sizes");
+    }
+    let (ar, ac, br, bc) = (ad[r - 2], ad[r - 1], bd[r - 2], bd[r - 1]);
+    let read = |rows, cols, t: bool| {
+        let m = MatRef::row_major(rows, cols);
+        if t {
+            m.t()
+        } else {
+            m
+        }
+    };
+    let (am, bm) = (read(ar, ac, ta), read(br, bc, tb));
+    if am.cols != bm.rows {
+        panic!("matmul: shapes {ad:?} and {bd:?} do not chain (inner dimensions differ)");
+    }
+    let (m, n) = (am.rows, bm.cols);
+    let cm = MatRef::row_major(m, n);
+    let mut c = vec![E::ZERO; batch * m * n];
+    let (x, y) = (a.as_slice(), b.as_slice());
+    let (sa, sb, sc) = (ar * ac, br * bc, m * n);
+    for i in 0..batch {
+        let out = &mut c[i * sc..(i + 1) * sc];
+        E::gemm(
+            E::ONE,
+            &x[i * sa..(i + 1) * sa],
+            am,
+            &y[i * sb..(i + 1) * sb],
+            bm,
+            E::ZERO,
+            out,
+            cm,
+        );
+    }
+    let dims = if r == 3 {
+        Dims::new(&[batch, m, n])
+    } else {
+        Dims::new(&[m, n])
+    };
+    RawTensor::new(dims, c)
+}

@@ -24,6 +24,9 @@ use crate::{Dim, Dims, Float, Shape, Tensor};
 /// `a @ b`, recorded. Backward: `dA = G @ Bᵀ`, `dB = Aᵀ @ G`, with vectors read as rows or
 /// columns and a broadcast right operand summed over the batch.
 pub(crate) fn matmul_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
+    if matches!((a.dims.len(), b.dims.len()), (2, 2) | (3, 3)) {
+        return mm_raw(a, b, false, false);
+    }
     let out = kernel::matmul(a, b);
     let (a2, b2) = (a.clone(), b.clone());
     record(&[a, b], out, |_| {
@@ -41,33 +44,70 @@ fn matmul_backward<E: Float>(
     let as_col = |x: &RawTensor<E>| reshape_raw(x, Dims::new(&[x.dims[0], 1]));
     let as_row = |x: &RawTensor<E>| reshape_raw(x, Dims::new(&[1, x.dims[0]]));
     match (ad.len(), bd.len()) {
-        (2, 2) | (3, 3) => [
-            w[0].then(|| matmul_raw(g, &transpose_raw(b))),
-            w[1].then(|| matmul_raw(&transpose_raw(a), g)),
-        ],
+        (2, 2) | (3, 3) => mm_backward(a, b, false, false, g, w),
         (3, 2) => {
             // (B, M, K) x (K, N): the right operand is shared by the batch, so its gradient
             // sums over it: read A as (B*M, K) and G as (B*M, N).
             let flat =
                 |x: &RawTensor<E>| reshape_raw(x, Dims::new(&[x.dims[0] * x.dims[1], x.dims[2]]));
             [
-                w[0].then(|| matmul_raw(g, &transpose_raw(b))),
-                w[1].then(|| matmul_raw(&transpose_raw(&flat(a)), &flat(g))),
+                w[0].then(|| reshape_raw(&mm_raw(&flat(g), b, false, true), ad)),
+                w[1].then(|| mm_raw(&flat(a), &flat(g), true, false)),
             ]
         }
         // (M, K) x (K,) -> (M,): dA = g bᵀ (outer product), db = Aᵀ g.
         (2, 1) => [
-            w[0].then(|| matmul_raw(&as_col(g), &as_row(b))),
-            w[1].then(|| matmul_raw(&transpose_raw(a), g)),
+            w[0].then(|| mm_raw(&as_col(g), &as_row(b), false, false)),
+            w[1].then(|| reshape_raw(&mm_raw(a, &as_col(g), true, false), bd)),
         ],
         // (K,) x (K, N) -> (N,): da = B g, dB = a gᵀ.
         (1, 2) => [
             w[0].then(|| matmul_raw(b, g)),
-            w[1].then(|| matmul_raw(&as_col(a), &as_row(g))),
+            w[1].then(|| mm_raw(&as_col(a), &as_row(g), false, false)),
         ],
         // Dot product: the output gradient is a scalar.
         _ => [w[0].then(|| mul_raw(g, b)), w[1].then(|| mul_raw(g, a))],
     }
+}
+
+/// `op(a) @ op(b)` for matrices (or equal batches of them), `op` a transpose when its flag
+/// is set, recorded; the transposes cost no copy. Backward, for `C = op(A) op(B)`:
+/// `dA = G Bᵀ` and `dB = Aᵀ G` with the flags folded in (for example `C = A Bᵀ` gives
+/// `dA = G B`, `dB = Gᵀ A`), so a backward pass transposes nothing either.
+pub(crate) fn mm_raw<E: Float>(
+    a: &RawTensor<E>,
+    b: &RawTensor<E>,
+    ta: bool,
+    tb: bool,
+) -> RawTensor<E> {
+    let out = kernel::mm(a, b, ta, tb);
+    let (a2, b2) = (a.clone(), b.clone());
+    record(&[a, b], out, |_| {
+        move |g: &RawTensor<E>, w: [bool; 2]| mm_backward(&a2, &b2, ta, tb, g, w)
+    })
+}
+
+fn mm_backward<E: Float>(
+    a: &RawTensor<E>,
+    b: &RawTensor<E>,
+    ta: bool,
+    tb: bool,
+    g: &RawTensor<E>,
+    w: [bool; 2],
+) -> [Option<RawTensor<E>>; 2] {
+    let da = || match (ta, tb) {
+        (false, false) => mm_raw(g, b, false, true),
+        (false, true) => mm_raw(g, b, false, false),
+        (true, false) => mm_raw(b, g, false, true),
+        (true, true) => mm_raw(b, g, true, true),
+    };
+    let db = || match (ta, tb) {
+        (false, false) => mm_raw(a, g, true, false),
+        (false, true) => mm_raw(g, a, true, false),
+        (true, false) => mm_raw(a, g, false, false),
+        (true, true) => mm_raw(g, a, true, true),
+    };
+    [w[0].then(da), w[1].then(db)]
 }
 
 /// The transpose of the last two axes, recorded. Backward: the transpose of `g`.
@@ -98,6 +138,50 @@ impl<S: Shape, E: Float> Tensor<S, E> {
         S: MatMul<S2>,
     {
         Tensor::from_raw(matmul_raw(&self.raw, &rhs.raw))
+    }
+}
+
+impl<S: Shape, E: Float> Tensor<S, E> {
+    /// `self @ rhsᵀ` for a matrix `rhs` of shape `(N, K)`, without copying the transpose
+    /// (PyTorch's `F.linear(x, w)` without the bias): what a linear layer computes with a
+    /// weight stored as `(out, in)`.
+    ///
+    /// # Shapes
+    /// `(M, K) x (N, K) -> (M, N)` and `(B, M, K) x (N, K) -> (B, M, N)`: the last
+    /// dimensions must agree (`matmul: the inner dimensions differ`).
+    ///
+    /// # Gradient
+    /// For `C = X Wᵀ`: `dX = G W`, `dW = Gᵀ X`.
+    ///
+    /// # Panics
+    /// When a `Dyn` inner dimension differs at run time.
+    ///
+    /// ```
+    /// use autodiff_core::prelude::*;
+    /// let x = Tensor::<(U1, U2)>::from_vec(vec![1., 2.]).unwrap();
+    /// let w = Tensor::<(U3, U2)>::from_vec(vec![1., 0., 0., 1., 1., 1.]).unwrap();
+    /// let y: Tensor<(U1, U3)> = x.matmul_t(&w);
+    /// assert_eq!(y.to_vec(), x.matmul(&w.t()).to_vec());
+    /// ```
+    pub fn matmul_t<N: Dim, K: Dim>(
+        &self,
+        rhs: &Tensor<(N, K), E>,
+    ) -> Tensor<<S as MatMul<(K, N)>>::Out, E>
+    where
+        S: MatMul<(K, N)>,
+    {
+        let x = &self.raw;
+        let raw = match x.dims.len() {
+            2 => mm_raw(x, &rhs.raw, false, true),
+            3 => {
+                let d = x.dims;
+                let flat = reshape_raw(x, Dims::new(&[d[0] * d[1], d[2]]));
+                let y = mm_raw(&flat, &rhs.raw, false, true);
+                reshape_raw(&y, Dims::new(&[d[0], d[1], rhs.raw.dims[0]]))
+            }
+            _ => unreachable!("MatMul<(K, N)> holds for rank-2 and rank-3 left operands only"),
+        };
+        Tensor::from_raw(raw)
     }
 }
 

@@ -1,1 +1,202 @@
+//! matmul in every form, `matmul_t` and `t`: forward against naive loops, gradients by
+//! formula, gradcheck and gradgradcheck in f64.
 
+use super::mm_raw;
+use crate::prelude::*;
+use crate::tensor::raw::RawTensor;
+use crate::testing::{gradcheck, gradgradcheck};
+
+/// `c[i][j] = Σ_k a[i][k] b[k][j]` for row-major `m x k` and `k x n` slices.
+fn naive(a: &[f64], b: &[f64], m: usize, k: usize, n: usize) -> Vec<f64> {
+    let mut c = vec![0.0; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            c[i * n + j] = (0..k).map(|p| a[i * k + p] * b[p * n + j]).sum();
+        }
+    }
+    c
+}
+
+fn transpose(a: &[f64], rows: usize, cols: usize) -> Vec<f64> {
+    (0..cols)
+        .flat_map(|j| (0..rows).map(move |i| a[i * cols + j]))
+        .collect()
+}
+
+fn values(n: usize, seed: u64) -> Vec<f64> {
+    let mut rng = Rng::seed(seed);
+    (0..n).map(|_| rng.uniform() * 2.0 - 1.0).collect()
+}
+
+fn assert_close(a: &[f64], b: &[f64]) {
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(b) {
+        assert!((x - y).abs() < 1e-12 * (1.0 + y.abs()), "{a:?} vs {b:?}");
+    }
+}
+
+#[test]
+fn every_form_matches_naive_loops() {
+    let (a, b) = (values(6, 1), values(12, 2));
+    let am = Tensor::<(U2, U3), f64>::from_vec(a.clone()).unwrap();
+    let bm = Tensor::<(U3, U4), f64>::from_vec(b.clone()).unwrap();
+    assert_close(&am.matmul(&bm).to_vec(), &naive(&a, &b, 2, 3, 4));
+    // Batched: two independent products.
+    let (a3, b3) = (values(12, 3), values(24, 4));
+    let ab = Tensor::<(U2, U2, U3), f64>::from_vec(a3.clone()).unwrap();
+    let bb = Tensor::<(U2, U3, U4), f64>::from_vec(b3.clone()).unwrap();
+    let mut expected = naive(&a3[..6], &b3[..12], 2, 3, 4);
+    expected.extend(naive(&a3[6..], &b3[12..], 2, 3, 4));
+    assert_close(&ab.matmul(&bb).to_vec(), &expected);
+    // Batched by a shared matrix: the same as flattening the batch.
+    assert_close(&ab.matmul(&bm).to_vec(), &naive(&a3, &b, 4, 3, 4));
+    // Matrix-vector, vector-matrix, dot.
+    let v = Tensor::<(U3,), f64>::from_vec(b[..3].to_vec()).unwrap();
+    assert_close(&am.matmul(&v).to_vec(), &naive(&a, &b[..3], 2, 3, 1));
+    let u = Tensor::<(U2,), f64>::from_vec(b[..2].to_vec()).unwrap();
+    assert_close(&u.matmul(&am).to_vec(), &naive(&b[..2], &a, 1, 2, 3));
+    assert_close(
+        &v.matmul(&v).to_vec(),
+        &[b[..3].iter().map(|x| x * x).sum()],
+    );
+}
+
+#[test]
+fn transposed_operands_match_explicit_transposes() {
+    let (a, b) = (values(6, 5), values(12, 6));
+    let ra = RawTensor::new(Dims::new(&[3, 2]), a.clone()); // read as its 2x3 transpose
+    let rb = RawTensor::new(Dims::new(&[4, 3]), b.clone()); // read as its 3x4 transpose
+    let at = transpose(&a, 3, 2);
+    let bt = transpose(&b, 4, 3);
+    assert_close(
+        mm_raw(&ra, &rb, true, true).as_slice(),
+        &naive(&at, &bt, 2, 3, 4),
+    );
+    let rb2 = RawTensor::new(Dims::new(&[3, 4]), bt.clone());
+    assert_close(
+        mm_raw(&ra, &rb2, true, false).as_slice(),
+        &naive(&at, &bt, 2, 3, 4),
+    );
+    let ra2 = RawTensor::new(Dims::new(&[2, 3]), at.clone());
+    assert_close(
+        mm_raw(&ra2, &rb, false, true).as_slice(),
+        &naive(&at, &bt, 2, 3, 4),
+    );
+    let x = Tensor::<(U2, U3), f64>::from_vec(at).unwrap();
+    let w = Tensor::<(U4, U3), f64>::from_vec(b).unwrap();
+    assert_close(&x.matmul_t(&w).to_vec(), &x.matmul(&w.t()).to_vec());
+}
+
+#[test]
+fn gradient_of_a_product_is_g_bt_and_at_g() {
+    let a = Tensor::<(U2, U3), f64>::from_vec(values(6, 7)).unwrap();
+    let b = Tensor::<(U3, U2), f64>::from_vec(values(6, 8)).unwrap();
+    let (_, graph) = vjp(&(a.clone(), b.clone()), |(a, b)| a.matmul(&b).sum());
+    let (ga, gb) = graph.backward();
+    // With G = ones: dA = G Bᵀ (row sums of B), dB = Aᵀ G (column sums of A).
+    let ones = vec![1.0; 4];
+    assert_close(
+        &ga.to_vec(),
+        &naive(&ones, &transpose(&b.to_vec(), 3, 2), 2, 2, 3),
+    );
+    assert_close(
+        &gb.to_vec(),
+        &naive(&transpose(&a.to_vec(), 2, 3), &ones, 3, 2, 2),
+    );
+}
+
+type M23 = Tensor<(U2, U3), f64>;
+type M34 = Tensor<(U3, U4), f64>;
+
+#[test]
+fn gradcheck_every_form() {
+    let a = M23::from_vec(values(6, 9)).unwrap();
+    let b = M34::from_vec(values(12, 10)).unwrap();
+    let sq = |y: Tensor<(U2, U4), f64>| y.powi(2);
+    gradcheck(
+        |(a, b): (M23, M34)| sq(a.matmul(&b)),
+        &(a.clone(), b.clone()),
+    )
+    .unwrap();
+    gradgradcheck(
+        |(a, b): (M23, M34)| sq(a.matmul(&b)),
+        &(a.clone(), b.clone()),
+    )
+    .unwrap();
+    let w = Tensor::<(U4, U3), f64>::from_vec(values(12, 11)).unwrap();
+    let lin = |(x, w): (M23, Tensor<(U4, U3), f64>)| x.matmul_t(&w).powi(2);
+    gradcheck(lin, &(a.clone(), w.clone())).unwrap();
+    gradgradcheck(lin, &(a.clone(), w.clone())).unwrap();
+    let ab = Tensor::<(U2, U2, U3), f64>::from_vec(values(12, 12)).unwrap();
+    let bb = Tensor::<(U2, U3, U4), f64>::from_vec(values(24, 13)).unwrap();
+    type B3 = Tensor<(U2, U2, U3), f64>;
+    gradcheck(
+        |(a, b): (B3, Tensor<(U2, U3, U4), f64>)| a.matmul(&b).powi(2),
+        &(ab.clone(), bb),
+    )
+    .unwrap();
+    gradcheck(
+        |(a, b): (B3, M34)| a.matmul(&b).powi(2),
+        &(ab.clone(), b.clone()),
+    )
+    .unwrap();
+    gradgradcheck(
+        |(a, b): (B3, M34)| a.matmul(&b).powi(2),
+        &(ab.clone(), b.clone()),
+    )
+    .unwrap();
+    gradcheck(
+        |(x, w): (B3, Tensor<(U4, U3), f64>)| x.matmul_t(&w).powi(2),
+        &(ab, w),
+    )
+    .unwrap();
+    let v = Tensor::<(U3,), f64>::from_vec(values(3, 14)).unwrap();
+    let u = Tensor::<(U2,), f64>::from_vec(values(2, 15)).unwrap();
+    type V3 = Tensor<(U3,), f64>;
+    gradcheck(
+        |(a, v): (M23, V3)| a.matmul(&v).powi(2),
+        &(a.clone(), v.clone()),
+    )
+    .unwrap();
+    gradgradcheck(
+        |(a, v): (M23, V3)| a.matmul(&v).powi(2),
+        &(a.clone(), v.clone()),
+    )
+    .unwrap();
+    gradcheck(
+        |(u, a): (Tensor<(U2,), f64>, M23)| u.matmul(&a).powi(2),
+        &(u, a.clone()),
+    )
+    .unwrap();
+    gradgradcheck(
+        |(v, w): (V3, V3)| v.matmul(&w).powi(2),
+        &(v.clone(), v.clone()),
+    )
+    .unwrap();
+    gradcheck(|a: M23| a.t().powi(2), &a).unwrap();
+}
+
+#[test]
+fn the_same_input_twice_accumulates() {
+    // d/dA sum(A A) = Gᵀ... with G = ones: (A A)'s gradient is G Aᵀ + Aᵀ G.
+    let a = Tensor::<(U2, U2), f64>::from_vec(vec![1., 2., 3., 4.]).unwrap();
+    let (_, graph) = vjp(&a, |a| a.matmul(&a).sum());
+    let g = graph.backward().to_vec();
+    let at = transpose(&a.to_vec(), 2, 2);
+    let ones = vec![1.0; 4];
+    let expected: Vec<f64> = naive(&ones, &at, 2, 2, 2)
+        .iter()
+        .zip(naive(&at, &ones, 2, 2, 2))
+        .map(|(x, y)| x + y)
+        .collect();
+    assert_close(&g, &expected);
+    gradgradcheck(|a: Tensor<(U2, U2), f64>| a.matmul(&a), &a).unwrap();
+}
+
+#[test]
+#[should_panic(expected = "matmul: shapes [2, 3] and [4, 2] do not chain")]
+fn dyn_inner_dimensions_are_checked_when_the_op_runs() {
+    let a = Tensor::<(U2, Dyn)>::zeros_shaped((U2::default(), Dyn(3)));
+    let b = Tensor::<(Dyn, U2)>::zeros_shaped((Dyn(4), U2::default()));
+    let _ = a.matmul(&b);
+}
