@@ -172,6 +172,15 @@ fn second_and_third_derivatives_of_polynomials_and_exp() {
 }
 
 #[test]
+fn third_derivative_of_sin_is_minus_cos() {
+    let sin = |x: S| x.sin();
+    let d3 = derivative(derivative(derivative(sin)));
+    for x in [-2.5, -0.7, 0.0, 0.4, 1.5, 3.0] {
+        assert!(close(d3(scalar(x)).item(), -x.cos()), "at {x}"); // d³/dx³ sin x = -cos x
+    }
+}
+
+#[test]
 fn hessian_vector_product_matches_the_hand_derived_hessian() {
     // f(x) = sum(exp(A x)) with A 2x2: H = Aᵀ diag(exp(A x)) A.
     let a = Tensor::<(U2, U2), f64>::from_vec(vec![0.5, -1.0, 2.0, 0.25]).unwrap();

@@ -47,6 +47,9 @@ pub trait Differentiable: Sized {
 
     /// Visits every tensor.
     fn visit<V: Visit<Self::Elem>>(&self, v: &mut V);
+    /// Visits every tensor mutably, in the order of [`visit`](Self::visit) and with the
+    /// same `enter`/`leave` calls: how optimizers update parameters in place.
+    fn visit_mut<V: VisitMut<Self::Elem>>(&mut self, v: &mut V);
     /// The same value with each tensor replaced by the mapper's result (traced copies).
     fn map_tensors<M: MapTensors<Self::Elem>>(&self, m: &mut M) -> Self;
 }
@@ -83,6 +86,9 @@ impl<S: Shape, E: Float> Differentiable for Tensor<S, E> {
     type Grads = Tensor<S, E>;
 
     fn visit<V: Visit<E>>(&self, v: &mut V) {
+        v.tensor(self)
+    }
+    fn visit_mut<V: VisitMut<E>>(&mut self, v: &mut V) {
         v.tensor(self)
     }
     fn map_tensors<M: MapTensors<E>>(&self, m: &mut M) -> Self {
@@ -122,6 +128,9 @@ macro_rules! tuple_tree {
 
             fn visit<V: Visit<E>>(&self, v: &mut V) {
                 $(self.$i.visit(v);)+
+            }
+            fn visit_mut<V: VisitMut<E>>(&mut self, v: &mut V) {
+                $(self.$i.visit_mut(v);)+
             }
             fn map_tensors<M: MapTensors<E>>(&self, m: &mut M) -> Self {
                 ($(self.$i.map_tensors(m),)+)

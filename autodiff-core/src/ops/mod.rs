@@ -11,6 +11,7 @@ pub mod binary;
 pub mod concat;
 pub mod convert;
 pub mod gather;
+pub mod gather_rows;
 pub mod matmul;
 pub mod permute;
 pub mod reduce;

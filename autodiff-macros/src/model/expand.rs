@@ -101,26 +101,31 @@ impl<'a> Context<'a> {
         quote!(#ident #ty_g)
     }
 
-    /// `impl Differentiable for Value`: visiting with paths, and rebuilding with each
-    /// tensor mapped and each `#[no_grad]` field cloned.
+    /// `impl Differentiable for Value`: visiting with paths (by reference and mutably), and
+    /// rebuilding with each tensor mapped and each `#[no_grad]` field cloned.
     fn value_impl(&self) -> TokenStream {
         let ident = &self.model.ident;
         let elem = &self.elem;
         let (impl_g, ty_g, where_c) = self.value_generics.split_for_impl();
         let grads = self.ty(&self.grads);
-        let visits = self.fields.iter().map(|(f, t)| {
+        let mut visits = Vec::new();
+        let mut visits_mut = Vec::new();
+        for (f, t) in &self.fields {
             let (id, name) = (&f.ident, path_name(&f.ident));
-            let call = if t.kind == Kind::Tensor {
-                quote!(v.tensor(&self.#id);)
+            let (call, call_mut) = if t.kind == Kind::Tensor {
+                (
+                    quote!(v.tensor(&self.#id);),
+                    quote!(v.tensor(&mut self.#id);),
+                )
             } else {
-                quote!(::autodiff::__private::Differentiable::visit(&self.#id, v);)
+                (
+                    quote!(::autodiff::__private::Differentiable::visit(&self.#id, v);),
+                    quote!(::autodiff::__private::Differentiable::visit_mut(&mut self.#id, v);),
+                )
             };
-            quote! {
-                v.enter(#name);
-                #call
-                v.leave();
-            }
-        });
+            visits.push(quote!(v.enter(#name); #call v.leave();));
+            visits_mut.push(quote!(v.enter(#name); #call_mut v.leave();));
+        }
         let maps = self.model.fields.iter().map(|f| {
             let id = &f.ident;
             match FieldTypes::of(f, &self.model.generics) {
@@ -136,6 +141,10 @@ impl<'a> Context<'a> {
 
                 fn visit<__V: ::autodiff::__private::Visit<#elem>>(&self, v: &mut __V) {
                     #(#visits)*
+                }
+
+                fn visit_mut<__V: ::autodiff::__private::VisitMut<#elem>>(&mut self, v: &mut __V) {
+                    #(#visits_mut)*
                 }
 
                 fn map_tensors<__M: ::autodiff::__private::MapTensors<#elem>>(&self, m: &mut __M) -> Self {
