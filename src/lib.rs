@@ -25,10 +25,18 @@ pub mod prelude {
 /// The guides in `docs/`, compiled and run as doctests so their examples stay true.
 #[cfg(doctest)]
 mod guides {
+    #[doc = include_str!("../README.md")]
+    struct Readme;
     #[doc = include_str!("../docs/shapes.md")]
     struct Shapes;
     #[doc = include_str!("../docs/gradients.md")]
     struct Gradients;
     #[doc = include_str!("../docs/macros.md")]
     struct Macros;
+    #[doc = include_str!("../docs/getting-started.md")]
+    struct GettingStarted;
+    #[doc = include_str!("../docs/pytorch.md")]
+    struct Pytorch;
+    #[doc = include_str!("../docs/benchmarks.md")]
+    struct Benchmarks;
 }
