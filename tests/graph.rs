@@ -97,6 +97,21 @@ fn accumulation_reuses_the_buffer_it_owns() {
 }
 
 #[test]
+fn accumulation_in_the_backward_pass_never_writes_into_a_shared_buffer() {
+    // `x + x` hands both of its parents (the same `x`) the very same gradient tensor, which
+    // is the seed itself: the first is added to in place only after a copy.
+    let x = Tensor::<(U3,), f64>::from_vec(vec![1., 2., 3.]).unwrap();
+    let retained = vjp(&x, |x| &x + &x).1.retain();
+    let seed = Tensor::<(U3,), f64>::from_vec(vec![1., 10., 100.]).unwrap();
+    let kept = seed.clone();
+    assert_eq!(retained.backward_with(seed).to_vec(), vec![2., 20., 200.]);
+    assert_eq!(kept.to_vec(), vec![1., 10., 100.]);
+    // Three uses: the third gradient is added in place into the sum of the first two.
+    let (_, graph) = vjp(&x, |x| (&x + &x + &x * 2.0).sum());
+    assert_eq!(graph.backward().to_vec(), vec![4., 4., 4.]);
+}
+
+#[test]
 fn input_selection_skips_the_other_branch() {
     let a = scalar(0.3);
     let b = scalar(-0.7);

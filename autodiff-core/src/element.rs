@@ -25,6 +25,7 @@ pub trait Float:
     + Neg<Output = Self>
     + core::iter::Sum
     + crate::ops::matmul::gemm::Gemm
+    + crate::ops::unary::fastmath::FastMath
 {
     /// 0.
     const ZERO: Self;

@@ -37,7 +37,7 @@ pub(crate) fn to_dot<E: Float>(tape: &Tape<E>, output: Option<u32>, leaves: &[u3
         let node = &nodes[v];
         let (label, shape) = match leaves.iter().position(|&l| l as usize == v) {
             Some(k) => (format!("input {k}"), "ellipse"),
-            None => (node.op.to_string(), "box"),
+            None => ((node.op)().to_string(), "box"),
         };
         let _ = writeln!(
             out,

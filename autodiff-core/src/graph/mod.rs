@@ -69,10 +69,9 @@ where
     let mut leaves = Leaves {
         tape: &tape,
         vars: Vec::new(),
-        dims: Vec::new(),
     };
     let traced = primals.map_tensors(&mut leaves);
-    let Leaves { vars, dims, .. } = leaves;
+    let Leaves { vars, .. } = leaves;
     let out = f(traced);
     drop(guard);
     let value = if nested { out.clone() } else { out.detach() };
@@ -81,7 +80,6 @@ where
             tape,
             output: out.raw,
             leaves: vars,
-            leaf_dims: dims,
             nested,
         },
         _p: PhantomData,
@@ -93,14 +91,12 @@ where
 struct Leaves<'a, E: Float> {
     tape: &'a Tape<E>,
     vars: Vec<u32>,
-    dims: Vec<Dims>,
 }
 
 impl<E: Float> MapTensors<E> for Leaves<'_, E> {
     fn tensor<S: Shape>(&mut self, t: &Tensor<S, E>) -> Tensor<S, E> {
         let leaf = self.tape.leaf(&t.raw);
         self.vars.push(leaf.trace.expect("a leaf is traced").var);
-        self.dims.push(t.raw.dims);
         Tensor::from_raw(leaf)
     }
 }
@@ -109,9 +105,18 @@ impl<E: Float> MapTensors<E> for Leaves<'_, E> {
 struct Core<E: Float> {
     tape: Rc<Tape<E>>,
     output: RawTensor<E>,
+    /// The inputs' nodes, in visiting order (their sizes are the nodes' `dims`).
     leaves: Vec<u32>,
-    leaf_dims: Vec<Dims>,
     nested: bool,
+}
+
+impl<E: Float> Drop for Core<E> {
+    fn drop(&mut self) {
+        // The outermost graph owns its tape: hand it back for the next `vjp` to reuse.
+        if !self.nested {
+            tape::recycle(&self.tape);
+        }
+    }
 }
 
 impl<E: Float> Core<E> {
@@ -137,10 +142,21 @@ impl<E: Float> Core<E> {
     }
 
     fn full<G: Gradients<E>>(&self, seed: RawTensor<E>, free: bool) -> G {
-        let grads = self.run(seed, &vec![true; self.leaves.len()], free);
+        const ALL: [bool; 16] = [true; 16];
+        let n = self.leaves.len();
+        let many;
+        let wanted = match ALL.get(..n) {
+            Some(all) => all,
+            None => {
+                many = vec![true; n];
+                &many
+            }
+        };
+        let grads = self.run(seed, wanted, free);
+        let nodes = self.tape.nodes.borrow();
         G::build(&mut Filled {
             grads: grads.into_iter(),
-            dims: self.leaf_dims.iter(),
+            dims: self.leaves.iter().map(|&v| nodes[v as usize].dims),
         })
     }
 
@@ -162,9 +178,10 @@ impl<E: Float> Core<E> {
             .into_iter()
             .zip(wanted)
             .map(|(g, w)| if w { Some(g) } else { None });
+        let nodes = self.tape.nodes.borrow();
         G::build_partial(&mut Selected {
             grads,
-            dims: self.leaf_dims.iter(),
+            dims: self.leaves.iter().map(|&v| nodes[v as usize].dims),
         })
     }
 
@@ -197,11 +214,11 @@ struct Filled<I, D> {
     dims: D,
 }
 
-impl<'a, E: Float, I: Iterator<Item = Option<RawTensor<E>>>, D: Iterator<Item = &'a Dims>> Build<E>
+impl<E: Float, I: Iterator<Item = Option<RawTensor<E>>>, D: Iterator<Item = Dims>> Build<E>
     for Filled<I, D>
 {
     fn tensor<S: Shape>(&mut self) -> Tensor<S, E> {
-        let dims = *self.dims.next().expect("one gradient per input");
+        let dims = self.dims.next().expect("one gradient per input");
         let g = self.grads.next().expect("one gradient per input");
         Tensor::from_raw(g.unwrap_or_else(|| RawTensor::filled(dims, E::ZERO)))
     }
@@ -216,18 +233,14 @@ struct Selected<I, D> {
     dims: D,
 }
 
-impl<
-        'a,
-        E: Float,
-        I: Iterator<Item = Option<Option<RawTensor<E>>>>,
-        D: Iterator<Item = &'a Dims>,
-    > Build<E> for Selected<I, D>
+impl<E: Float, I: Iterator<Item = Option<Option<RawTensor<E>>>>, D: Iterator<Item = Dims>> Build<E>
+    for Selected<I, D>
 {
     fn tensor<S: Shape>(&mut self) -> Tensor<S, E> {
         self.optional().expect("a selected gradient")
     }
     fn optional<S: Shape>(&mut self) -> Option<Tensor<S, E>> {
-        let dims = *self.dims.next().expect("one gradient per input");
+        let dims = self.dims.next().expect("one gradient per input");
         let g = self.grads.next().expect("one gradient per input")?;
         Some(Tensor::from_raw(
             g.unwrap_or_else(|| RawTensor::filled(dims, E::ZERO)),

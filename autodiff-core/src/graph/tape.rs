@@ -13,12 +13,14 @@
 use crate::tensor::raw::RawTensor;
 use crate::Float;
 use std::cell::{Cell, RefCell};
+use std::num::NonZeroU64;
 use std::rc::Rc;
 
-/// Where a traced tensor sits: its tape and its node.
+/// Where a traced tensor sits: its tape and its node. Tape ids are never 0, so that an
+/// `Option<Trace>` takes no more room than a `Trace` (every tensor handle carries one).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Trace {
-    pub(crate) tape: u64,
+    pub(crate) tape: NonZeroU64,
     pub(crate) var: u32,
 }
 
@@ -34,8 +36,9 @@ const NO_PARENT: u32 = u32::MAX;
 
 pub(crate) struct Node<E: Float> {
     pub(crate) parents: [u32; 2],
-    /// The op's name (for `Graph::to_dot`); `"input"` for leaves.
-    pub(crate) op: &'static str,
+    /// The op's name (for `Graph::to_dot`), `"input"` for leaves: a function called only
+    /// when the graph is drawn, since reading a name off a type costs ~100 ns.
+    pub(crate) op: fn() -> &'static str,
     /// The sizes of the node's value.
     pub(crate) dims: crate::Dims,
     /// `None` for leaves, and for nodes whose saved values a consuming backward has freed.
@@ -54,12 +57,40 @@ impl<E: Float> Node<E> {
 
 /// The nodes of one outermost `vjp` (nested `vjp`s record on the same tape).
 pub(crate) struct Tape<E: Float> {
-    pub(crate) id: u64,
+    pub(crate) id: NonZeroU64,
     pub(crate) nodes: RefCell<Vec<Node<E>>>,
+    /// The backward pass's per-node vectors, kept between passes (see [`Tape::scratch`]).
+    scratch: Cell<Scratch<E>>,
 }
 
+/// Per-node bookkeeping of one backward pass (`graph/walk.rs`), indexed from its lowest
+/// node. Lent out by [`Tape::scratch`] and returned by [`Tape::return_scratch`], so that
+/// repeated passes (and, through the recycled tape, repeated `vjp`s) allocate nothing.
+pub(crate) struct Scratch<E: Float> {
+    /// Which input each node is, `usize::MAX` for the others.
+    pub(crate) leaf_of: Vec<usize>,
+    /// Whether the node leads to a wanted input.
+    pub(crate) relevant: Vec<bool>,
+    /// The gradient accumulated so far for each node.
+    pub(crate) grads: Vec<Option<RawTensor<E>>>,
+}
+
+impl<E: Float> Default for Scratch<E> {
+    fn default() -> Self {
+        Scratch {
+            leaf_of: Vec::new(),
+            relevant: Vec::new(),
+            grads: Vec::new(),
+        }
+    }
+}
+
+/// A recycled tape keeps its vectors' capacity up to this many nodes; a larger one is
+/// freed, so one big graph does not pin its memory for the rest of the thread.
+const RECYCLED_NODES: usize = 1024;
+
 thread_local! {
-    static NEXT_TAPE_ID: Cell<u64> = const { Cell::new(1) };
+    static NEXT_TAPE_ID: Cell<NonZeroU64> = const { Cell::new(NonZeroU64::MIN) };
     static NO_GRAD_DEPTH: Cell<u32> = const { Cell::new(0) };
 }
 
@@ -67,6 +98,8 @@ thread_local! {
 #[doc(hidden)]
 pub struct TapeSlot<E: Float> {
     current: RefCell<Option<Rc<Tape<E>>>>,
+    /// The tape of the last graph dropped, emptied, for the next `vjp` (see [`recycle`]).
+    spare: Cell<Option<Rc<Tape<E>>>>,
 }
 
 impl<E: Float> TapeSlot<E> {
@@ -74,6 +107,7 @@ impl<E: Float> TapeSlot<E> {
     pub const fn new() -> Self {
         TapeSlot {
             current: RefCell::new(None),
+            spare: Cell::new(None),
         }
     }
 }
@@ -92,6 +126,14 @@ pub(crate) fn current<E: Float>() -> Option<Rc<Tape<E>>> {
     E::tape_slot().with(|s| s.current.borrow().clone())
 }
 
+/// Whether an op on `inputs` would be recorded now: one of them is traced on the current
+/// tape. Backward rules ask it to run one fused kernel when nothing records (a first-order
+/// backward) and their composed, recorded form otherwise (gradients of gradients).
+pub(crate) fn recording<E: Float>(inputs: &[&RawTensor<E>]) -> bool {
+    inputs.iter().any(|t| t.trace.is_some())
+        && current::<E>().is_some_and(|tape| inputs.iter().any(|t| tape.var_of(t) != NO_PARENT))
+}
+
 /// Makes a tape current for a `vjp`: the existing one when a `vjp` is already running
 /// (nested, returns `true`), a new one otherwise. Pair with [`exit`].
 pub(crate) fn enter<E: Float>() -> (Rc<Tape<E>>, bool) {
@@ -102,16 +144,50 @@ pub(crate) fn enter<E: Float>() -> (Rc<Tape<E>>, bool) {
         }
         let id = NEXT_TAPE_ID.with(|n| {
             let id = n.get();
-            n.set(id + 1);
+            n.set(
+                id.checked_add(1)
+                    .expect("at most 2^64 - 1 tapes per thread"),
+            );
             id
         });
-        let t = Rc::new(Tape {
-            id,
-            nodes: RefCell::new(Vec::new()),
-        });
+        // The last dropped graph's tape when nothing else holds it: its vectors keep
+        // their capacity, so recording allocates nothing for them.
+        let mut spare = s.spare.take();
+        let t = match spare.as_mut().and_then(Rc::get_mut) {
+            Some(t) if t.nodes.borrow().is_empty() => {
+                t.id = id;
+                spare.expect("matched above")
+            }
+            _ => Rc::new(Tape {
+                id,
+                nodes: RefCell::new(Vec::new()),
+                scratch: Cell::default(),
+            }),
+        };
         *cur = Some(Rc::clone(&t));
         (t, false)
     })
+}
+
+/// Called when a graph that owns `tape` (an outermost `vjp`'s) is dropped: frees its
+/// nodes (and the values their rules saved) and keeps the emptied tape for the next
+/// `vjp` on this thread, unless something else still holds it.
+pub(crate) fn recycle<E: Float>(tape: &Rc<Tape<E>>) {
+    if Rc::strong_count(tape) != 1 || Rc::weak_count(tape) != 0 {
+        return;
+    }
+    let mut nodes = tape.nodes.take();
+    nodes.clear();
+    if nodes.capacity() > RECYCLED_NODES {
+        return;
+    }
+    *tape.nodes.borrow_mut() = nodes;
+    let scratch = tape.scratch.take();
+    if scratch.grads.capacity() <= RECYCLED_NODES {
+        tape.scratch.set(scratch);
+    }
+    // During thread exit the slot may be gone; then the tape is simply freed.
+    let _ = E::tape_slot().try_with(|s| s.spare.set(Some(Rc::clone(tape))));
 }
 
 /// Ends the outermost `vjp`'s recording (nested ones leave the tape current).
@@ -158,6 +234,23 @@ pub fn no_grad<R>(f: impl FnOnce() -> R) -> R {
 }
 
 impl<E: Float> Tape<E> {
+    /// The backward pass's vectors, emptied, with the capacity of earlier passes (empty
+    /// vectors if a pass on this tape is already running). Give them back with
+    /// [`Tape::return_scratch`].
+    pub(crate) fn scratch(&self) -> Scratch<E> {
+        let mut s = self.scratch.take();
+        s.leaf_of.clear();
+        s.relevant.clear();
+        s.grads.clear();
+        s
+    }
+
+    /// Keeps `scratch` for the next backward pass.
+    pub(crate) fn return_scratch(&self, mut scratch: Scratch<E>) {
+        scratch.grads.clear(); // drops any gradient left over, now
+        self.scratch.set(scratch);
+    }
+
     fn var_of(&self, t: &RawTensor<E>) -> u32 {
         match t.trace {
             Some(tr) if tr.tape == self.id => tr.var,
@@ -172,27 +265,29 @@ impl<E: Float> Tape<E> {
         let parent = self.var_of(value);
         let backward: Option<Rc<BackwardFn<E>>> = (parent != NO_PARENT)
             .then(|| Rc::new(|g: &RawTensor<E>, _: [bool; 2]| [Some(g.clone()), None]) as _);
-        self.push(value, [parent, NO_PARENT], "input", backward)
+        let var = self.push(value.dims, [parent, NO_PARENT], || "input", backward);
+        let mut out = value.clone();
+        out.trace = Some(Trace { tape: self.id, var });
+        out
     }
 
+    /// Appends a node for a value of sizes `dims`; returns its index.
     fn push(
         &self,
-        value: &RawTensor<E>,
+        dims: crate::Dims,
         parents: [u32; 2],
-        op: &'static str,
+        op: fn() -> &'static str,
         backward: Option<Rc<BackwardFn<E>>>,
-    ) -> RawTensor<E> {
+    ) -> u32 {
         let mut nodes = self.nodes.borrow_mut();
         let var = u32::try_from(nodes.len()).expect("a tape holds at most 2^32 - 1 nodes");
         nodes.push(Node {
             parents,
             op,
-            dims: value.dims,
+            dims,
             backward,
         });
-        let mut out = value.clone();
-        out.trace = Some(Trace { tape: self.id, var });
-        out
+        var
     }
 }
 
@@ -227,8 +322,8 @@ where
     let mut traced = out;
     traced.trace = Some(Trace { tape: tape.id, var });
     let backward = Rc::new(rule(&traced));
-    let pushed = tape.push(&traced, parents, op_name::<F>(), Some(backward));
-    debug_assert_eq!(pushed.trace, traced.trace);
+    let pushed = tape.push(traced.dims, parents, op_name::<F>, Some(backward));
+    debug_assert_eq!(pushed, var);
     traced
 }
 

@@ -3,7 +3,7 @@
 //! Iterative (no recursion), so a chain of 100 000 ops needs no deep stack. Nodes that do
 //! not lead to a wanted input are skipped before any rule runs: PyTorch's `inputs=`.
 
-use super::tape::Tape;
+use super::tape::{recording, Tape};
 use crate::ops::binary::add_raw;
 use crate::tensor::raw::RawTensor;
 use crate::Float;
@@ -60,8 +60,16 @@ pub(crate) fn walk<E: Float>(
     }
     let n = out - lo + 1;
     // Which input each node is (for the wanted ones), and which nodes lead to one.
-    let mut leaf_of = vec![usize::MAX; n];
-    let mut relevant = vec![false; n];
+    // The vectors of the tape's earlier passes: no allocation after the first pass.
+    let mut scratch = tape.scratch();
+    let (leaf_of, relevant, grads) = (
+        &mut scratch.leaf_of,
+        &mut scratch.relevant,
+        &mut scratch.grads,
+    );
+    leaf_of.resize(n, usize::MAX);
+    relevant.resize(n, false);
+    grads.resize(n, None);
     for (k, (&l, &w)) in leaves.iter().zip(wanted).enumerate() {
         let l = l as usize;
         if w && l <= out {
@@ -80,7 +88,6 @@ pub(crate) fn walk<E: Float>(
             }
         }
     }
-    let mut grads: Vec<Option<RawTensor<E>>> = vec![None; n];
     if relevant[out - lo] {
         grads[out - lo] = Some(seed);
     }
@@ -108,13 +115,15 @@ pub(crate) fn walk<E: Float>(
         for (slot, &p) in parents.iter().enumerate() {
             wants[slot] = p != u32::MAX && p as usize >= lo && relevant[p as usize - lo];
         }
-        let parent_grads = rule(&g, wants);
+        let mut parent_grads = rule(&g, wants);
         drop(g);
-        for (slot, gp) in parent_grads.into_iter().enumerate() {
-            if let (true, Some(gp)) = (wants[slot], gp) {
+        for (slot, gp) in parent_grads.iter_mut().enumerate() {
+            // Taken in place: moving tensor handles through iterator adapters cost more
+            // than the rest of this loop (W1 in docs/benchmarks.md).
+            if let Some(gp) = gp.take().filter(|_| wants[slot]) {
                 let acc = &mut grads[parents[slot] as usize - lo];
                 *acc = Some(match acc.take() {
-                    Some(prev) => add_raw(&prev, &gp),
+                    Some(prev) => accumulate(prev, &gp),
                     None => gp,
                 });
             }
@@ -126,8 +135,22 @@ pub(crate) fn walk<E: Float>(
             tape.nodes.borrow_mut()[v].backward = None;
         }
     }
+    tape.return_scratch(scratch);
     Walked {
         grads: result,
         visited,
     }
+}
+
+/// `prev + gp` for a node's second (third, ...) gradient. When nothing records, in place:
+/// `make_mut` writes into `prev`'s buffer, copying it first only if another tensor shares
+/// it (a rule that passed its `g` on unchanged). Otherwise recorded, for higher orders.
+fn accumulate<E: Float>(mut prev: RawTensor<E>, gp: &RawTensor<E>) -> RawTensor<E> {
+    if recording(&[&prev, gp]) || prev.dims != gp.dims {
+        return add_raw(&prev, gp);
+    }
+    for (p, &q) in prev.make_mut().iter_mut().zip(gp.as_slice()) {
+        *p = *p + q;
+    }
+    prev
 }

@@ -25,9 +25,10 @@ use raw::RawTensor;
 /// assert_eq!(c.to_vec(), vec![6., 15.]);
 /// ```
 ///
-/// Storage is contiguous and row-major, behind a shared pointer: `clone` is O(1), and a
-/// write through [`Tensor::as_mut_slice`] copies the data first when it is shared, so a
-/// value kept elsewhere never changes behind its owner's back.
+/// Storage is contiguous and row-major, behind a shared pointer (or, for at most four
+/// elements, inside the tensor itself): `clone` is O(1), and a write through
+/// [`Tensor::as_mut_slice`] copies the data first when it is shared, so a value kept
+/// elsewhere never changes behind its owner's back.
 pub struct Tensor<S: Shape, E: Element = f32> {
     pub(crate) raw: RawTensor<E>,
     shape: PhantomData<fn() -> S>,
@@ -150,14 +151,18 @@ impl<S: Shape, E: Element> Tensor<S, E> {
     }
 
     /// True when both tensors share one buffer (a clone that nobody has written to).
+    /// Tensors of at most four elements keep them inline, without a buffer: each clone
+    /// has its own copy, so for them this is always false.
     ///
     /// ```
     /// use autodiff_core::prelude::*;
-    /// let a = Tensor::<(U2,)>::zeros();
+    /// let a = Tensor::<(U8,)>::zeros();
     /// assert!(a.shares_storage_with(&a.clone()));
+    /// let s = Tensor::<(U2,)>::zeros();
+    /// assert!(!s.shares_storage_with(&s.clone()));
     /// ```
     pub fn shares_storage_with(&self, other: &Self) -> bool {
-        std::sync::Arc::ptr_eq(&self.raw.data, &other.raw.data)
+        self.raw.shares_storage_with(&other.raw)
     }
 
     /// The value of a one-element tensor; on a tensor with more elements (or a `Dyn`

@@ -51,16 +51,16 @@ pub(crate) fn zip_broadcast<A: Element, B: Element, O: Element>(
 ) -> RawTensor<O> {
     let (x, y) = (a.as_slice(), b.as_slice());
     if a.dims == b.dims {
-        return RawTensor::new(a.dims, x.iter().zip(y).map(|(&p, &q)| f(p, q)).collect());
+        return RawTensor::collect(a.dims, x.iter().zip(y).map(|(&p, &q)| f(p, q)));
     }
     let dims = broadcast_dims(op, a.dims, b.dims);
     if y.len() == 1 && dims == a.dims {
         let q = y[0];
-        return RawTensor::new(dims, x.iter().map(|&p| f(p, q)).collect());
+        return RawTensor::collect(dims, x.iter().map(|&p| f(p, q)));
     }
     if x.len() == 1 && dims == b.dims {
         let p = x[0];
-        return RawTensor::new(dims, y.iter().map(|&q| f(p, q)).collect());
+        return RawTensor::collect(dims, y.iter().map(|&q| f(p, q)));
     }
     let mut out4 = [1; 4];
     out4[4 - dims.len()..].copy_from_slice(&dims);

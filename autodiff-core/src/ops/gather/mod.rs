@@ -16,14 +16,13 @@ mod tests;
 use crate::graph::tape::record;
 use crate::tensor::raw::RawTensor;
 use crate::{ConstDim, Dim, Dims, Float, Tensor, TensorError};
-use std::sync::Arc;
 
 /// `x[i, labels[i]]` for each row `i` of a matrix, recorded (labels checked by the
 /// caller). Backward: `g` scattered into zeros of `x`'s sizes.
-pub(crate) fn gather_raw<E: Float>(x: &RawTensor<E>, labels: &Arc<Vec<usize>>) -> RawTensor<E> {
+pub(crate) fn gather_raw<E: Float>(x: &RawTensor<E>, labels: &RawTensor<usize>) -> RawTensor<E> {
     let classes = x.dims[1];
-    let labels = Arc::clone(labels);
-    record(&[x], kernel::gather(x, &labels), |_| {
+    let labels = labels.clone();
+    record(&[x], kernel::gather(x, labels.as_slice()), |_| {
         move |g: &RawTensor<E>, _: [bool; 2]| [Some(scatter_raw(g, &labels, classes)), None]
     })
 }
@@ -32,13 +31,15 @@ pub(crate) fn gather_raw<E: Float>(x: &RawTensor<E>, labels: &Arc<Vec<usize>>) -
 /// `x[i]`, recorded. Backward: `g[i, labels[i]]`, the gather.
 pub(crate) fn scatter_raw<E: Float>(
     x: &RawTensor<E>,
-    labels: &Arc<Vec<usize>>,
+    labels: &RawTensor<usize>,
     classes: usize,
 ) -> RawTensor<E> {
-    let labels = Arc::clone(labels);
-    record(&[x], kernel::scatter(x, &labels, classes, E::ZERO), |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(gather_raw(g, &labels)), None]
-    })
+    let labels = labels.clone();
+    record(
+        &[x],
+        kernel::scatter(x, labels.as_slice(), classes, E::ZERO),
+        |_| move |g: &RawTensor<E>, _: [bool; 2]| [Some(gather_raw(g, &labels)), None],
+    )
 }
 
 /// Checks labels against a `(rows, classes)` matrix.
@@ -100,7 +101,7 @@ impl<B: Dim, C: Dim, E: Float> Tensor<(B, C), E> {
     ) -> Result<Tensor<(B,), E>, TensorError> {
         let d = self.raw.dims;
         check_labels("gather_classes", labels.as_slice(), d[0], d[1])?;
-        Ok(Tensor::from_raw(gather_raw(&self.raw, &labels.raw.data)))
+        Ok(Tensor::from_raw(gather_raw(&self.raw, &labels.raw)))
     }
 
     /// One row per label: 1 in column `labels[i]`, 0 elsewhere, with `classes` columns (the

@@ -17,17 +17,16 @@ mod tests;
 use crate::graph::tape::record;
 use crate::tensor::raw::RawTensor;
 use crate::{Dim, Dims, Float, Tensor, TensorError};
-use std::sync::Arc;
 
 /// `x[indices[i], :]` for each `i`, recorded (indices checked by the caller). Backward:
 /// `g`'s rows added into zeros of `x`'s sizes.
 pub(crate) fn gather_rows_raw<E: Float>(
     x: &RawTensor<E>,
-    indices: &Arc<Vec<usize>>,
+    indices: &RawTensor<usize>,
 ) -> RawTensor<E> {
     let rows = x.dims[0];
-    let indices = Arc::clone(indices);
-    record(&[x], kernel::gather_rows(x, &indices), |_| {
+    let indices = indices.clone();
+    record(&[x], kernel::gather_rows(x, indices.as_slice()), |_| {
         move |g: &RawTensor<E>, _: [bool; 2]| [Some(scatter_add_rows_raw(g, &indices, rows)), None]
     })
 }
@@ -36,13 +35,15 @@ pub(crate) fn gather_rows_raw<E: Float>(
 /// recorded. Backward: `g[indices[i], :]`, the gather.
 pub(crate) fn scatter_add_rows_raw<E: Float>(
     x: &RawTensor<E>,
-    indices: &Arc<Vec<usize>>,
+    indices: &RawTensor<usize>,
     rows: usize,
 ) -> RawTensor<E> {
-    let indices = Arc::clone(indices);
-    record(&[x], kernel::scatter_add_rows(x, &indices, rows), |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(gather_rows_raw(g, &indices)), None]
-    })
+    let indices = indices.clone();
+    record(
+        &[x],
+        kernel::scatter_add_rows(x, indices.as_slice(), rows),
+        |_| move |g: &RawTensor<E>, _: [bool; 2]| [Some(gather_rows_raw(g, &indices)), None],
+    )
 }
 
 impl<R: Dim, C: Dim, E: Float> Tensor<(R, C), E> {
@@ -83,9 +84,6 @@ impl<R: Dim, C: Dim, E: Float> Tensor<(R, C), E> {
                 dims: Dims::new(&[rows]),
             });
         }
-        Ok(Tensor::from_raw(gather_rows_raw(
-            &self.raw,
-            &indices.raw.data,
-        )))
+        Ok(Tensor::from_raw(gather_rows_raw(&self.raw, &indices.raw)))
     }
 }

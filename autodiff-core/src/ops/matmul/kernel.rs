@@ -1,6 +1,7 @@
 //! Matrix products on raw tensors: every form reduces to one or more gemm calls.
 
 use super::gemm::MatRef;
+use super::small;
 use crate::tensor::raw::RawTensor;
 use crate::{Dims, Float};
 
@@ -48,30 +49,18 @@ pub(crate) fn matmul<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<
     if kb != k {
         mismatch();
     }
-    let mut c = vec![E::ZERO; batch * m * n];
-    let (am, bm, cm) = (
-        MatRef::row_major(m, k),
-        MatRef::row_major(k, n),
-        MatRef::row_major(m, n),
-    );
+    let mut result = RawTensor::filled(out, E::ZERO);
+    let c = result.make_mut();
+    let (am, bm) = (MatRef::row_major(m, k), MatRef::row_major(k, n));
     let (x, y) = (a.as_slice(), b.as_slice());
     for i in 0..batch {
         let (xa, yb) = (
             &x[i * m * k..(i + 1) * m * k],
             &y[i * k * n..(i + 1) * k * n],
         );
-        E::gemm(
-            E::ONE,
-            xa,
-            am,
-            yb,
-            bm,
-            E::ZERO,
-            &mut c[i * m * n..(i + 1) * m * n],
-            cm,
-        );
+        product(xa, am, yb, bm, &mut c[i * m * n..(i + 1) * m * n]);
     }
-    RawTensor::new(out, c)
+    result
 }
 
 /// The transpose of the last two axes, copied into row-major order (blocked for the cache).
@@ -134,27 +123,35 @@ pub(crate) fn mm<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>, ta: bool, tb: boo
         panic!("matmul: shapes {ad:?} and {bd:?} do not chain (inner dimensions differ)");
     }
     let (m, n) = (am.rows, bm.cols);
-    let cm = MatRef::row_major(m, n);
-    let mut c = vec![E::ZERO; batch * m * n];
-    let (x, y) = (a.as_slice(), b.as_slice());
-    let (sa, sb, sc) = (ar * ac, br * bc, m * n);
-    for i in 0..batch {
-        let out = &mut c[i * sc..(i + 1) * sc];
-        E::gemm(
-            E::ONE,
-            &x[i * sa..(i + 1) * sa],
-            am,
-            &y[i * sb..(i + 1) * sb],
-            bm,
-            E::ZERO,
-            out,
-            cm,
-        );
-    }
     let dims = if r == 3 {
         Dims::new(&[batch, m, n])
     } else {
         Dims::new(&[m, n])
     };
-    RawTensor::new(dims, c)
+    let mut result = RawTensor::filled(dims, E::ZERO);
+    let c = result.make_mut();
+    let (x, y) = (a.as_slice(), b.as_slice());
+    let (sa, sb, sc) = (ar * ac, br * bc, m * n);
+    for i in 0..batch {
+        let out = &mut c[i * sc..(i + 1) * sc];
+        product(
+            &x[i * sa..(i + 1) * sa],
+            am,
+            &y[i * sb..(i + 1) * sb],
+            bm,
+            out,
+        );
+    }
+    result
+}
+
+/// `c = a @ b` for a row-major `c`: plain loops for matrix-vector and small products
+/// (see [`small::takes_loops`]), gemm's packed kernel otherwise.
+fn product<E: Float>(a: &[E], am: MatRef, b: &[E], bm: MatRef, c: &mut [E]) {
+    if small::takes_loops(am.rows, am.cols, bm.cols) {
+        small::product(a, am, b, bm, c);
+    } else {
+        let cm = MatRef::row_major(am.rows, bm.cols);
+        E::gemm(E::ONE, a, am, b, bm, E::ZERO, c, cm);
+    }
 }

@@ -11,6 +11,7 @@
 
 pub(crate) mod gemm;
 pub(crate) mod kernel;
+mod small;
 #[cfg(test)]
 mod tests;
 

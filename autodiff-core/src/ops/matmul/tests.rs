@@ -87,6 +87,81 @@ fn transposed_operands_match_explicit_transposes() {
     assert_close(&x.matmul_t(&w).to_vec(), &x.matmul(&w.t()).to_vec());
 }
 
+/// Sizes on both sides of the loops/gemm threshold (`small::SMALL_MNK` = 64), matrix-vector
+/// and vector-matrix products (always loops), a row longer than the loops' column block,
+/// and empty outputs.
+const AROUND_THE_THRESHOLD: [(usize, usize, usize); 16] = [
+    (0, 3, 2),
+    (2, 3, 0),
+    (1, 1, 1),
+    (1, 5, 1),
+    (3, 1, 4),
+    (4, 4, 4),
+    (2, 4, 8),
+    (16, 2, 2),
+    (4, 4, 5),
+    (5, 5, 5),
+    (9, 9, 9),
+    (1, 37, 9),
+    (9, 37, 1),
+    (64, 64, 1),
+    (1, 3, 1100),
+    (1100, 3, 1),
+];
+
+#[test]
+fn small_and_vector_products_match_naive_loops_for_every_transpose() {
+    for (m, k, n) in AROUND_THE_THRESHOLD {
+        let (a, b) = (values(m * k, 16), values(k * n, 17));
+        let expected = naive(&a, &b, m, k, n);
+        for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+            // Store each operand as its transpose when its flag is set.
+            let (ra, rb) = (
+                if ta {
+                    RawTensor::new(Dims::new(&[k, m]), transpose(&a, m, k))
+                } else {
+                    RawTensor::new(Dims::new(&[m, k]), a.clone())
+                },
+                if tb {
+                    RawTensor::new(Dims::new(&[n, k]), transpose(&b, k, n))
+                } else {
+                    RawTensor::new(Dims::new(&[k, n]), b.clone())
+                },
+            );
+            let c = mm_raw(&ra, &rb, ta, tb);
+            assert_eq!(&*c.dims, &[m, n], "{m}x{k}x{n} ta={ta} tb={tb}");
+            assert_close(c.as_slice(), &expected);
+        }
+        // A batch of two such products.
+        let (a2, b2) = (values(m * k, 18), values(k * n, 19));
+        let ra = RawTensor::new(Dims::new(&[2, m, k]), [a.clone(), a2.clone()].concat());
+        let rb = RawTensor::new(Dims::new(&[2, k, n]), [b.clone(), b2.clone()].concat());
+        let mut both = expected.clone();
+        both.extend(naive(&a2, &b2, m, k, n));
+        assert_close(mm_raw(&ra, &rb, false, false).as_slice(), &both);
+    }
+}
+
+#[test]
+fn matrix_vector_forms_match_naive_loops_around_the_threshold() {
+    for (m, k, _) in AROUND_THE_THRESHOLD {
+        let (a, v) = (values(m * k, 20), values(k, 21));
+        let am = Tensor::<(Dyn, Dyn), f64>::from_shape_vec((Dyn(m), Dyn(k)), a.clone()).unwrap();
+        let vt = Tensor::<(Dyn,), f64>::from_shape_vec((Dyn(k),), v.clone()).unwrap();
+        assert_close(&am.matmul(&vt).to_vec(), &naive(&a, &v, m, k, 1));
+        let u = values(m, 22);
+        let ut = Tensor::<(Dyn,), f64>::from_shape_vec((Dyn(m),), u.clone()).unwrap();
+        assert_close(&ut.matmul(&am).to_vec(), &naive(&u, &a, 1, m, k));
+    }
+}
+
+#[test]
+fn an_empty_inner_dimension_gives_zeros() {
+    let a = RawTensor::new(Dims::new(&[2, 0]), Vec::<f64>::new());
+    let b = RawTensor::new(Dims::new(&[0, 3]), Vec::<f64>::new());
+    assert_eq!(mm_raw(&a, &b, false, false).as_slice(), &[0.0; 6]);
+}
+
 #[test]
 fn gradient_of_a_product_is_g_bt_and_at_g() {
     let a = Tensor::<(U2, U3), f64>::from_vec(values(6, 7)).unwrap();

@@ -6,8 +6,8 @@ use crate::tensor::raw::RawTensor;
 use crate::{Dims, Float};
 
 /// Sums `x` down to `to`, a shape `x` broadcasts from (leading axes dropped, axes of size 1
-/// summed). Returns the sums in row-major order of `to`.
-pub(crate) fn sum_to<E: Float>(x: &RawTensor<E>, to: Dims) -> Vec<E> {
+/// summed), into `out` (zeros on entry) in row-major order of `to`.
+pub(crate) fn sum_to<E: Float>(x: &RawTensor<E>, to: Dims, out: &mut [E]) {
     let from = x.dims;
     let mut to4 = [1; 4];
     to4[4 - to.len()..].copy_from_slice(&to);
@@ -24,7 +24,6 @@ pub(crate) fn sum_to<E: Float>(x: &RawTensor<E>, to: Dims) -> Vec<E> {
             ts[i]
         };
     }
-    let mut out = vec![E::ZERO; to.numel()];
     let data = x.as_slice();
     let inner = from4[3];
     let mut idx = 0;
@@ -44,7 +43,6 @@ pub(crate) fn sum_to<E: Float>(x: &RawTensor<E>, to: Dims) -> Vec<E> {
             }
         }
     }
-    out
 }
 
 /// A tensor read as `outer x len x inner` around one axis: `len` is the axis' size, `outer`

@@ -33,7 +33,8 @@ pub(crate) fn sum_to<E: Float>(x: &RawTensor<E>, to: Dims) -> RawTensor<E> {
         return x.clone();
     }
     let from = x.dims;
-    let out = RawTensor::new(to, kernel::sum_to(x, to));
+    let mut out = RawTensor::filled(to, E::ZERO);
+    kernel::sum_to(x, to, out.make_mut());
     record(&[x], out, |_| {
         move |g: &RawTensor<E>, _: [bool; 2]| [Some(expand_to(g, from)), None]
     })
@@ -45,8 +46,11 @@ pub(crate) fn expand_to<E: Float>(x: &RawTensor<E>, to: Dims) -> RawTensor<E> {
         return x.clone();
     }
     let from = x.dims;
-    let zeros = RawTensor::filled(to, E::ZERO);
-    let out = zip_broadcast("expand", &zeros, x, |_, v| v);
+    let out = match x.as_slice() {
+        // The gradient of `sum` and `mean`: a fill, no pass over zeros.
+        &[v] => RawTensor::filled(to, v),
+        _ => zip_broadcast("expand", &RawTensor::filled(to, E::ZERO), x, |_, v| v),
+    };
     record(&[x], out, |_| {
         move |g: &RawTensor<E>, _: [bool; 2]| [Some(sum_to(g, from)), None]
     })

@@ -1,18 +1,9 @@
-//! Scalar kernels that are more than one call to `std`: numerically stable sigmoid and
-//! softplus, the sign used by `abs`, and the error function under the exact GELU.
+//! Scalar kernels that are more than one call to `std`: numerically stable softplus, the
+//! sign used by `abs`, and the error function under the exact GELU (the branch-free exp,
+//! tanh and sigmoid are in `fastmath.rs`).
 
 use crate::Float;
 use core::f64::consts::{FRAC_1_SQRT_2, PI};
-
-/// 1 / (1 + e^-x), without overflow: e^-|x| is at most 1 on either branch.
-pub(crate) fn sigmoid<E: Float>(x: E) -> E {
-    if x >= E::ZERO {
-        E::ONE / (E::ONE + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (E::ONE + e)
-    }
-}
 
 /// ln(1 + e^x) as max(x, 0) + ln(1 + e^-|x|): no overflow for large x, no loss for very
 /// negative x (where the result is e^x, tiny but not 0 until e^x underflows).

@@ -3,7 +3,12 @@
 //! Each op states its forward `f` and its derivative `f'` side by side; the backward rule
 //! is `g * f'(x)`, written with recorded ops so that it can be differentiated again.
 //! Rules that reuse the output `y` (exp, sqrt, recip, sigmoid, tanh) take the traced `y`,
-//! so a second derivative flows through it as well.
+//! so a second derivative flows through it as well. When nothing records (a first-order
+//! backward), tanh's and sigmoid's rules run as one fused pass instead.
+//!
+//! `exp`, `tanh` and `sigmoid` use the branch-free kernels of `fastmath.rs`, which
+//! vectorise: within 1.3 ulp (f32) and 2 ulp (f64) of libm for exp and tanh, 2.4 and 3 ulp
+//! for sigmoid. The other ops call `std`.
 //!
 //! | op | `f(x)` | `f'(x)` |
 //! |---|---|---|
@@ -29,6 +34,7 @@
 //! `S -> S`.
 
 mod activations;
+pub(crate) mod fastmath;
 pub(crate) mod kernel;
 mod piecewise;
 mod powers;
@@ -52,7 +58,7 @@ use crate::{Float, Shape, Tensor};
 
 /// e^x. Backward: `g * e^x`, reusing the output.
 pub(crate) fn exp_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
-    record(&[x], x.map(E::exp), |y| {
+    record(&[x], x.map(fastmath::exp), |y| {
         let y = y.clone();
         move |g: &RawTensor<E>, _: [bool; 2]| [Some(mul_raw(g, &y)), None]
     })

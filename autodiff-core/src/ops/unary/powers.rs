@@ -1,15 +1,24 @@
 //! Powers: `powi`, `powf`, `sqrt`, `square`, `recip`.
 
-use crate::graph::tape::record;
+use crate::graph::tape::{record, recording};
+use crate::ops::binary::kernel::zip_broadcast;
 use crate::ops::binary::{div_raw, mul_raw, neg_raw, scale_raw};
 use crate::tensor::raw::RawTensor;
 use crate::{Float, Shape, Tensor};
 
-/// x^n. Backward: `g * n * x^(n-1)`.
+/// x^n. Backward: `g * n * x^(n-1)`; one fused pass unless the rule itself records.
 pub(crate) fn powi_raw<E: Float>(x: &RawTensor<E>, n: i32) -> RawTensor<E> {
     let x2 = x.clone();
     record(&[x], x.map(|v| v.powi(n)), |_| {
         move |g: &RawTensor<E>, _: [bool; 2]| {
+            if !recording(&[g, &x2]) {
+                let nf = E::from_f64(n as f64);
+                let d = match n {
+                    0 => zip_broadcast("powi", g, &x2, |g, x| g * (x * E::ZERO)),
+                    _ => zip_broadcast("powi", g, &x2, |g, x| g * (x.powi(n - 1) * nf)),
+                };
+                return [Some(d), None];
+            }
             let d = if n == 0 {
                 scale_raw(&x2, E::ZERO)
             } else {
@@ -45,12 +54,17 @@ pub(crate) fn sqrt_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     })
 }
 
-/// x². Backward: `g * 2x`.
+/// x². Backward: `g * 2x`; one fused pass unless the rule itself records.
 pub(crate) fn square_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     let x2 = x.clone();
     record(&[x], x.map(|v| v * v), |_| {
         move |g: &RawTensor<E>, _: [bool; 2]| {
-            [Some(mul_raw(g, &scale_raw(&x2, E::from_f64(2.0)))), None]
+            let two = E::from_f64(2.0);
+            if !recording(&[g, &x2]) {
+                let d = zip_broadcast("square", g, &x2, |g, x| g * (x * two));
+                return [Some(d), None];
+            }
+            [Some(mul_raw(g, &scale_raw(&x2, two))), None]
         }
     })
 }

@@ -1,7 +1,7 @@
 //! Gradients: analytic values from the table's `f'`, finite differences (gradcheck) and
 //! second order (gradgradcheck) for every op, and inputs used twice.
 
-use super::{assert_close, grid, ops, t32, t64, Scalar, Unary64, T64};
+use super::{assert_close, grid, ops, t32, t64, Scalar, Unary64, T32, T64};
 use crate::testing::{gradcheck, gradgradcheck};
 use crate::vjp;
 
@@ -54,6 +54,40 @@ fn gradient_f32_matches_analytic_derivative() {
             .collect();
         let expected: Vec<f64> = xs.iter().map(|&x| (op.df)(f64::from(x as f32))).collect();
         assert_close(op.name, &got, &expected, &xs, 1e-5, 1e-6);
+    }
+}
+
+#[test]
+fn fused_first_order_rules_match_recorded_ones() {
+    // A first-order backward runs fused rules (nothing records); the same backward inside
+    // an outer `vjp` runs the composed, recorded ones. Same arithmetic, so the same bits;
+    // `f(x) * x` also accumulates into `x` in place against `add` recorded.
+    for op in ops() {
+        let x = t64(&grid(op.domain.0, op.domain.1, 24));
+        let loss = |x: &T64| ((op.on64)(x) * x).sum();
+        let (_, graph) = vjp(&x, |x| loss(&x));
+        let fused = graph.backward().to_vec();
+        let mut recorded = Vec::new();
+        let _ = vjp(&x, |x| {
+            let (_, inner) = vjp(&x, |x| loss(&x));
+            let g = inner.backward();
+            assert!(g.is_traced(), "{}: the inner backward records", op.name);
+            recorded = g.to_vec();
+            g.sum()
+        });
+        assert_eq!(fused, recorded, "{}", op.name);
+        let x = t32(&grid(op.domain.0, op.domain.1, 24));
+        let loss = |x: &T32| ((op.on32)(x) * x).sum();
+        let (_, graph) = vjp(&x, |x| loss(&x));
+        let fused = graph.backward().to_vec();
+        let mut recorded = Vec::new();
+        let _ = vjp(&x, |x| {
+            let (_, inner) = vjp(&x, |x| loss(&x));
+            let g = inner.backward();
+            recorded = g.to_vec();
+            g.sum()
+        });
+        assert_eq!(fused, recorded, "{} f32", op.name);
     }
 }
 
