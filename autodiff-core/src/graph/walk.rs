@@ -41,12 +41,13 @@ pub(crate) fn walk<E: Float>(
             }
         }
     };
-    let wanted_leaves = leaves
+    let lowest_wanted = leaves
         .iter()
         .zip(wanted)
         .filter(|(_, &w)| w)
-        .map(|(&l, _)| l as usize);
-    let Some(lo) = wanted_leaves.clone().min() else {
+        .map(|(&l, _)| l as usize)
+        .min();
+    let Some(lo) = lowest_wanted else {
         return Walked {
             grads: result,
             visited: 0,

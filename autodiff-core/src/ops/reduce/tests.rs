@@ -72,22 +72,46 @@ fn check_axis<const AX: usize, S: ReduceAxis<AX>, E: Float>(x: &Tensor<S, E>) {
     assert_close(m.as_slice(), &means, tol::<E>());
 }
 
+/// A check of one reduction axis, run by [`on_every_axis`] on every axis of ranks 1 to 4.
+pub(crate) trait AxisCheck {
+    fn check<const AX: usize, S: ReduceAxis<AX>, E: Float>(&self, x: &Tensor<S, E>);
+}
+
+/// Runs `c` on every axis of one tensor of each rank from 1 to 4.
+pub(crate) fn on_every_axis<E: Float>(
+    c: &impl AxisCheck,
+    r1: &Tensor<(U5,), E>,
+    r2: &Tensor<(U3, U4), E>,
+    r3: &Tensor<(U2, U3, U4), E>,
+    r4: &Tensor<(U2, U3, U4, U5), E>,
+) {
+    c.check::<0, _, _>(r1);
+    c.check::<0, _, _>(r2);
+    c.check::<1, _, _>(r2);
+    c.check::<0, _, _>(r3);
+    c.check::<1, _, _>(r3);
+    c.check::<2, _, _>(r3);
+    c.check::<0, _, _>(r4);
+    c.check::<1, _, _>(r4);
+    c.check::<2, _, _>(r4);
+    c.check::<3, _, _>(r4);
+}
+
 fn every_axis<E: Float>() {
     let mut rng = Rng::seed(7);
     let r1 = Tensor::<(U5,), E>::randn(&mut rng);
-    check_axis::<0, _, _>(&r1);
     let r2 = Tensor::<(U3, U4), E>::randn(&mut rng);
-    check_axis::<0, _, _>(&r2);
-    check_axis::<1, _, _>(&r2);
     let r3 = Tensor::<(U2, U3, U4), E>::randn(&mut rng);
-    check_axis::<0, _, _>(&r3);
-    check_axis::<1, _, _>(&r3);
-    check_axis::<2, _, _>(&r3);
     let r4 = Tensor::<(U2, U3, U4, U5), E>::randn(&mut rng);
-    check_axis::<0, _, _>(&r4);
-    check_axis::<1, _, _>(&r4);
-    check_axis::<2, _, _>(&r4);
-    check_axis::<3, _, _>(&r4);
+    on_every_axis(&CheckAxis, &r1, &r2, &r3, &r4);
+}
+/// [`check_axis`] as an [`AxisCheck`].
+struct CheckAxis;
+
+impl AxisCheck for CheckAxis {
+    fn check<const AX: usize, S: ReduceAxis<AX>, E: Float>(&self, x: &Tensor<S, E>) {
+        check_axis::<AX, S, E>(x)
+    }
 }
 
 #[test]

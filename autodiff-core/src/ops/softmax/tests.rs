@@ -1,4 +1,4 @@
-use crate::ops::reduce::tests::{assert_close, lanes};
+use crate::ops::reduce::tests::{assert_close, lanes, on_every_axis, AxisCheck};
 use crate::prelude::*;
 use crate::shape::rules::ReduceAxis;
 use crate::testing::{gradcheck, gradgradcheck};
@@ -57,19 +57,18 @@ fn check_axis<const AX: usize, S: ReduceAxis<AX>, E: Float>(x: &Tensor<S, E>) {
 fn every_axis<E: Float>() {
     let mut rng = Rng::seed(21);
     let r1 = Tensor::<(U5,), E>::randn(&mut rng);
-    check_axis::<0, _, _>(&r1);
     let r2 = Tensor::<(U3, U4), E>::randn(&mut rng);
-    check_axis::<0, _, _>(&r2);
-    check_axis::<1, _, _>(&r2);
     let r3 = Tensor::<(U2, U3, U4), E>::randn(&mut rng);
-    check_axis::<0, _, _>(&r3);
-    check_axis::<1, _, _>(&r3);
-    check_axis::<2, _, _>(&r3);
     let r4 = Tensor::<(U2, U3, U4, U5), E>::randn(&mut rng);
-    check_axis::<0, _, _>(&r4);
-    check_axis::<1, _, _>(&r4);
-    check_axis::<2, _, _>(&r4);
-    check_axis::<3, _, _>(&r4);
+    on_every_axis(&CheckAxis, &r1, &r2, &r3, &r4);
+}
+/// [`check_axis`] as an [`AxisCheck`].
+struct CheckAxis;
+
+impl AxisCheck for CheckAxis {
+    fn check<const AX: usize, S: ReduceAxis<AX>, E: Float>(&self, x: &Tensor<S, E>) {
+        check_axis::<AX, S, E>(x)
+    }
 }
 
 #[test]
