@@ -118,6 +118,10 @@ fn main() {
         &c,
         NS,
     );
+    let eager = common::measure_each(WARMUP, REPEATS, LIBRARY_ITERS * 10, || {
+        seed(black_box(&w), black_box(&b), black_box(&x)).item()
+    });
+    common::report("forward only, eager (nothing recorded)", &eager, NS);
     println!("  library heap allocations per iteration: {allocs}");
     let hand_allocs = count_allocs(COUNTED_ITERS, || hand_iter(wh, bh, xh, &mut hand));
     println!("  hand-written heap allocations per iteration: {hand_allocs}");

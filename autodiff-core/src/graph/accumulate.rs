@@ -2,6 +2,7 @@
 
 use super::ext::GradientsExt;
 use super::tree::{Gradients, VisitMut};
+use super::{AddWalked, Walked};
 use crate::{Float, Shape, Tensor};
 
 /// A place gradients accumulate into: a gradient value `G` (added to in place, like
@@ -10,11 +11,23 @@ use crate::{Float, Shape, Tensor};
 pub trait GradBuffer<G: Gradients<E>, E: Float> {
     /// Adds `grads` into the buffer.
     fn accumulate(&mut self, grads: G);
+
+    /// Adds a backward pass's gradients straight from the pass: what `backward_into`
+    /// calls. The default builds a `G` first.
+    #[doc(hidden)]
+    fn accumulate_walked(&mut self, walked: &mut Walked<'_, E>) {
+        self.accumulate(G::build(walked));
+    }
 }
 
 impl<G: Gradients<E>, E: Float> GradBuffer<G, E> for G {
     fn accumulate(&mut self, grads: G) {
         self.add_assign_from(&grads);
+    }
+
+    fn accumulate_walked(&mut self, walked: &mut Walked<'_, E>) {
+        // In place, tensor by tensor: no gradient value, no zeros for absent gradients.
+        self.visit_mut(&mut AddWalked(walked));
     }
 }
 
@@ -23,6 +36,13 @@ impl<G: Gradients<E>, E: Float> GradBuffer<G, E> for Option<G> {
         match self {
             Some(buffer) => buffer.add_assign_from(&grads),
             None => *self = Some(grads),
+        }
+    }
+
+    fn accumulate_walked(&mut self, walked: &mut Walked<'_, E>) {
+        match self {
+            Some(buffer) => buffer.accumulate_walked(walked),
+            None => *self = Some(G::build(walked)),
         }
     }
 }

@@ -2,19 +2,28 @@
 
 use super::tape::Tape;
 use crate::Float;
+use core::ops::Range;
 use std::fmt::Write as _;
 
 /// The nodes from the inputs to `output`, as a Graphviz `digraph`: one box per op with
 /// its name and sizes, inputs as ellipses, edges from operands to results. Nodes that do
 /// not lead to the output are left out.
-pub(crate) fn to_dot<E: Float>(tape: &Tape<E>, output: Option<u32>, leaves: &[u32]) -> String {
+pub(crate) fn to_dot<E: Float>(
+    tape: &Tape<E>,
+    output: Option<u32>,
+    leaves: Range<u32>,
+) -> String {
     let mut out =
         String::from("digraph autodiff {\n  rankdir=BT;\n  node [fontname=\"monospace\"];\n");
     let Some(out_var) = output else {
         out.push_str("}\n");
         return out;
     };
-    let lo = leaves.iter().copied().min().unwrap_or(out_var).min(out_var) as usize;
+    let lo = if leaves.is_empty() {
+        out_var
+    } else {
+        leaves.start.min(out_var)
+    } as usize;
     let hi = out_var as usize;
     let nodes = tape.nodes.borrow();
     // Walk back from the output so that only what it depends on is drawn.
@@ -35,9 +44,10 @@ pub(crate) fn to_dot<E: Float>(tape: &Tape<E>, output: Option<u32>, leaves: &[u3
             continue;
         }
         let node = &nodes[v];
-        let (label, shape) = match leaves.iter().position(|&l| l as usize == v) {
-            Some(k) => (format!("input {k}"), "ellipse"),
-            None => ((node.op)().to_string(), "box"),
+        let (label, shape) = if leaves.contains(&(v as u32)) {
+            (format!("input {}", v as u32 - leaves.start), "ellipse")
+        } else {
+            ((node.op)().to_string(), "box")
         };
         let _ = writeln!(
             out,

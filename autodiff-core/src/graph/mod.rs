@@ -36,6 +36,7 @@ use crate::shape::rules::OneElement;
 use crate::tensor::raw::RawTensor;
 use crate::{Dims, Float, Shape, Tensor};
 use core::marker::PhantomData;
+use core::ops::Range;
 use std::rc::Rc;
 use tape::{ExitGuard, Tape};
 
@@ -66,12 +67,13 @@ where
         nested,
         _e: PhantomData,
     };
+    let first = tape.nodes.borrow().len() as u32;
     let mut leaves = Leaves {
         tape: &tape,
-        vars: Vec::new(),
+        next: first,
     };
     let traced = primals.map_tensors(&mut leaves);
-    let Leaves { vars, .. } = leaves;
+    let leaves = first..leaves.next;
     let out = f(traced);
     drop(guard);
     let value = if nested { out.clone() } else { out.detach() };
@@ -79,7 +81,7 @@ where
         core: Core {
             tape,
             output: out.raw,
-            leaves: vars,
+            leaves,
             nested,
         },
         _p: PhantomData,
@@ -87,16 +89,19 @@ where
     (value, graph)
 }
 
-/// Makes each primal a leaf of the tape.
+/// Makes each primal a leaf of the tape. The leaves are pushed one after the other, so
+/// a graph knows its inputs as a range of nodes.
 struct Leaves<'a, E: Float> {
     tape: &'a Tape<E>,
-    vars: Vec<u32>,
+    next: u32,
 }
 
 impl<E: Float> MapTensors<E> for Leaves<'_, E> {
     fn tensor<S: Shape>(&mut self, t: &Tensor<S, E>) -> Tensor<S, E> {
         let leaf = self.tape.leaf(&t.raw);
-        self.vars.push(leaf.trace.expect("a leaf is traced").var);
+        let var = leaf.trace.expect("a leaf is traced").var;
+        assert_eq!(var, self.next, "vjp: the inputs are recorded one after the other");
+        self.next += 1;
         Tensor::from_raw(leaf)
     }
 }
@@ -106,7 +111,7 @@ struct Core<E: Float> {
     tape: Rc<Tape<E>>,
     output: RawTensor<E>,
     /// The inputs' nodes, in visiting order (their sizes are the nodes' `dims`).
-    leaves: Vec<u32>,
+    leaves: Range<u32>,
     nested: bool,
 }
 
@@ -120,44 +125,72 @@ impl<E: Float> Drop for Core<E> {
 }
 
 impl<E: Float> Core<E> {
-    fn run(&self, seed: RawTensor<E>, wanted: &[bool], free: bool) -> Vec<Option<RawTensor<E>>> {
+    /// Runs a backward pass and hands `take` the inputs' gradients (one per input, `None`
+    /// where the output does not depend on it or it was not wanted) with their sizes.
+    /// Returns what `take` returns and how many nodes ran.
+    fn run<R>(
+        &self,
+        seed: RawTensor<E>,
+        wanted: &[bool],
+        free: bool,
+        take: impl FnOnce(&mut Walked<'_, E>) -> R,
+    ) -> (R, usize) {
         assert_eq!(
             seed.dims, self.output.dims,
             "backward: the seed's sizes differ from the output's"
         );
+        let mut scratch = self.tape.scratch();
         // A nested graph's nodes belong to the enclosing graph too: never free them here.
-        walk::walk(
+        let visited = walk::walk(
             &self.tape,
+            &mut scratch,
             &self.output,
             seed,
-            &self.leaves,
+            self.leaves.clone(),
             wanted,
             free && !self.nested,
-        )
-        .grads
+        );
+        let r = {
+            let nodes = self.tape.nodes.borrow();
+            take(&mut Walked {
+                grads: scratch.inputs.iter_mut().zip(&nodes[self.leaves_usize()]),
+            })
+        };
+        self.tape.return_scratch(scratch);
+        (r, visited)
+    }
+
+    fn leaves_usize(&self) -> Range<usize> {
+        self.leaves.start as usize..self.leaves.end as usize
     }
 
     fn seed_ones(&self) -> RawTensor<E> {
         RawTensor::filled(self.output.dims, E::ONE)
     }
 
-    fn full<G: Gradients<E>>(&self, seed: RawTensor<E>, free: bool) -> G {
+    /// Flags for "every input".
+    fn all(&self, f: impl FnOnce(&[bool])) {
         const ALL: [bool; 16] = [true; 16];
-        let n = self.leaves.len();
-        let many;
-        let wanted = match ALL.get(..n) {
-            Some(all) => all,
-            None => {
-                many = vec![true; n];
-                &many
-            }
-        };
-        let grads = self.run(seed, wanted, free);
-        let nodes = self.tape.nodes.borrow();
-        G::build(&mut Filled {
-            grads: grads.into_iter(),
-            dims: self.leaves.iter().map(|&v| nodes[v as usize].dims),
-        })
+        match ALL.get(..self.leaves.len()) {
+            Some(all) => f(all),
+            None => f(&vec![true; self.leaves.len()]),
+        }
+    }
+
+    fn full<G: Gradients<E>>(&self, seed: RawTensor<E>, free: bool) -> G {
+        let mut out = None;
+        self.all(|wanted| out = Some(self.run(seed, wanted, free, |w| G::build(w)).0));
+        out.expect("set by `all`")
+    }
+
+    /// Adds a full pass's gradients into `buffer`.
+    fn full_into<G: Gradients<E>, B: GradBuffer<G, E>>(
+        &self,
+        seed: RawTensor<E>,
+        free: bool,
+        buffer: &mut B,
+    ) {
+        self.all(|wanted| self.run(seed, wanted, free, |w| buffer.accumulate_walked(w)).0);
     }
 
     fn partial<G: Gradients<E>>(
@@ -173,16 +206,13 @@ impl<E: Float> Core<E> {
             self.leaves.len(),
             "backward: a selection must have one flag per input"
         );
-        let grads = self.run(seed, &wanted, free);
-        let grads = grads
-            .into_iter()
-            .zip(wanted)
-            .map(|(g, w)| if w { Some(g) } else { None });
-        let nodes = self.tape.nodes.borrow();
-        G::build_partial(&mut Selected {
-            grads,
-            dims: self.leaves.iter().map(|&v| nodes[v as usize].dims),
+        self.run(seed, &wanted, free, |w| {
+            G::build_partial(&mut Selected {
+                walked: w,
+                wanted: wanted.iter(),
+            })
         })
+        .0
     }
 
     fn dot(&self) -> String {
@@ -191,35 +221,37 @@ impl<E: Float> Core<E> {
             .trace
             .filter(|t| t.tape == self.tape.id)
             .map(|t| t.var);
-        dot::to_dot(&self.tape, out, &self.leaves)
+        dot::to_dot(&self.tape, out, self.leaves.clone())
     }
 
     /// The number of nodes a backward pass with this selection runs (for tests and tuning).
     fn count(&self, wanted: &[bool]) -> usize {
-        walk::walk(
-            &self.tape,
-            &self.output,
-            self.seed_ones(),
-            &self.leaves,
-            wanted,
-            false,
-        )
-        .visited
+        self.run(self.seed_ones(), wanted, false, |_| ()).1
     }
 }
 
-/// Hands out gradients in visiting order; an input the output does not depend on gets zeros.
-struct Filled<I, D> {
-    grads: I,
-    dims: D,
+/// The inputs' gradients of a backward pass, in visiting order, handed out by
+/// [`Build`] (an input the output does not depend on gets zeros) or added into a
+/// gradient buffer ([`GradBuffer`]) without building a gradient value first.
+#[doc(hidden)]
+pub struct Walked<'a, E: Float> {
+    grads: core::iter::Zip<
+        core::slice::IterMut<'a, Option<RawTensor<E>>>,
+        core::slice::Iter<'a, tape::Node<E>>,
+    >,
 }
 
-impl<E: Float, I: Iterator<Item = Option<RawTensor<E>>>, D: Iterator<Item = Dims>> Build<E>
-    for Filled<I, D>
-{
+impl<E: Float> Walked<'_, E> {
+    /// The next input's gradient (`None`: zero) and its sizes.
+    fn next_raw(&mut self) -> (Option<RawTensor<E>>, Dims) {
+        let (g, node) = self.grads.next().expect("one gradient per input");
+        (g.take(), node.dims)
+    }
+}
+
+impl<E: Float> Build<E> for Walked<'_, E> {
     fn tensor<S: Shape>(&mut self) -> Tensor<S, E> {
-        let dims = self.dims.next().expect("one gradient per input");
-        let g = self.grads.next().expect("one gradient per input");
+        let (g, dims) = self.next_raw();
         Tensor::from_raw(g.unwrap_or_else(|| RawTensor::filled(dims, E::ZERO)))
     }
     fn optional<S: Shape>(&mut self) -> Option<Tensor<S, E>> {
@@ -227,24 +259,42 @@ impl<E: Float, I: Iterator<Item = Option<RawTensor<E>>>, D: Iterator<Item = Dims
     }
 }
 
-/// Like [`Filled`], but inputs that were not selected get `None`.
-struct Selected<I, D> {
-    grads: I,
-    dims: D,
+/// Adds each gradient of a [`Walked`] into a buffer's tensor, in place.
+pub(crate) struct AddWalked<'w, 'a, E: Float>(&'w mut Walked<'a, E>);
+
+impl<E: Float> VisitMut<E> for AddWalked<'_, '_, E> {
+    fn tensor<S: Shape>(&mut self, t: &mut Tensor<S, E>) {
+        let (g, dims) = self.0.next_raw();
+        assert_eq!(
+            t.dims(),
+            dims,
+            "backward_into: the sizes of a `Dyn` dimension differ"
+        );
+        if let Some(g) = g {
+            for (a, &b) in t.as_mut_slice().iter_mut().zip(g.as_slice()) {
+                *a = *a + b;
+            }
+        }
+    }
 }
 
-impl<E: Float, I: Iterator<Item = Option<Option<RawTensor<E>>>>, D: Iterator<Item = Dims>> Build<E>
-    for Selected<I, D>
-{
+/// Like [`Walked`], but inputs that were not selected get `None`.
+struct Selected<'w, 'a, 'f, E: Float> {
+    walked: &'w mut Walked<'a, E>,
+    wanted: core::slice::Iter<'f, bool>,
+}
+
+impl<E: Float> Build<E> for Selected<'_, '_, '_, E> {
     fn tensor<S: Shape>(&mut self) -> Tensor<S, E> {
         self.optional().expect("a selected gradient")
     }
     fn optional<S: Shape>(&mut self) -> Option<Tensor<S, E>> {
-        let dims = self.dims.next().expect("one gradient per input");
-        let g = self.grads.next().expect("one gradient per input")?;
-        Some(Tensor::from_raw(
-            g.unwrap_or_else(|| RawTensor::filled(dims, E::ZERO)),
-        ))
+        if *self.wanted.next().expect("one flag per input") {
+            Some(self.walked.tensor())
+        } else {
+            self.walked.next_raw();
+            None
+        }
     }
 }
 
@@ -362,7 +412,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Graph<S, G, E> {
         S: OneElement,
     {
         let seed = self.core.seed_ones();
-        buffer.accumulate(self.core.full(seed, true));
+        self.core.full_into(seed, true, buffer);
     }
 
     /// [`Graph::backward_into`] with a seed.
@@ -376,7 +426,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Graph<S, G, E> {
     /// assert_eq!(grad.to_vec(), vec![3., 3.]);
     /// ```
     pub fn backward_with_into<B: GradBuffer<G, E>>(self, seed: Tensor<S, E>, buffer: &mut B) {
-        buffer.accumulate(self.core.full(seed.raw, true));
+        self.core.full_into(seed.raw, true, buffer);
     }
 
     /// How many nodes a backward pass with this selection would run (the skipped ones
@@ -488,7 +538,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Retained<S, G, E> {
     where
         S: OneElement,
     {
-        buffer.accumulate(self.core.full(self.core.seed_ones(), false));
+        self.core.full_into(self.core.seed_ones(), false, buffer);
     }
 
     /// [`Retained::backward_into`] with a seed.
@@ -502,7 +552,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Retained<S, G, E> {
     /// assert_eq!(grad.unwrap().to_vec(), vec![2., 2.]);
     /// ```
     pub fn backward_with_into<B: GradBuffer<G, E>>(&self, seed: Tensor<S, E>, buffer: &mut B) {
-        buffer.accumulate(self.core.full(seed.raw, false));
+        self.core.full_into(seed.raw, false, buffer);
     }
 }
 

@@ -10,8 +10,9 @@
 //! So a traced tensor that escapes its `vjp` cannot add nodes to a graph that has been
 //! consumed: once the `vjp` returns, no tape is current for it any more.
 
+use crate::ops::binary::add_raw;
 use crate::tensor::raw::RawTensor;
-use crate::Float;
+use crate::{Dims, Float};
 use std::cell::{Cell, RefCell};
 use std::num::NonZeroU64;
 use std::rc::Rc;
@@ -32,6 +33,85 @@ pub(crate) type ParentGrads<E> = [Option<RawTensor<E>>; 2];
 /// (that is how gradients of gradients are taken).
 pub(crate) type BackwardFn<E> = dyn Fn(&RawTensor<E>, [bool; 2]) -> ParentGrads<E>;
 
+/// A backward rule that adds into its parents' gradients itself (see [`Parents`]), so
+/// that a gradient such as `g * x` for a weight used many times is added in one pass,
+/// without a tensor in between.
+pub(crate) type BackwardIntoFn<E> = dyn Fn(&RawTensor<E>, &mut Parents<'_, E>);
+
+/// A node's backward rule, in one of two forms.
+#[derive(Clone)]
+pub(crate) enum Rule<E: Float> {
+    /// Returns the parents' gradients; the backward pass adds them up.
+    Returns(Rc<BackwardFn<E>>),
+    /// Adds into the parents' gradients.
+    Adds(Rc<BackwardIntoFn<E>>),
+}
+
+/// The gradient slots of a node's parents during a backward pass, for [`Rule::Adds`].
+pub(crate) struct Parents<'a, E: Float> {
+    /// `None` where the parent needs no gradient.
+    pub(crate) slots: [Option<&'a mut Option<RawTensor<E>>>; 2],
+    /// The current tape, if any: adding in place is only for values nothing records.
+    pub(crate) recording: Option<NonZeroU64>,
+}
+
+impl<E: Float> Parents<'_, E> {
+    /// Whether an op on `inputs` records now (as [`recording`], without the lookup).
+    pub(crate) fn records(&self, inputs: &[&RawTensor<E>]) -> bool {
+        self.recording
+            .is_some_and(|id| inputs.iter().any(|t| on_tape(t, id)))
+    }
+
+    /// Adds a gradient to parent `i`: `fresh()` computes it as a tensor (recorded when
+    /// a tape records); `add(acc)` adds the same values straight into `acc`, an existing
+    /// gradient of sizes `dims`, when nothing records (`unrecorded`) and the sizes match.
+    pub(crate) fn add(
+        &mut self,
+        i: usize,
+        dims: Dims,
+        unrecorded: bool,
+        fresh: impl FnOnce() -> RawTensor<E>,
+        add: impl FnOnce(&mut [E]),
+    ) {
+        let recording = self.recording;
+        let Some(slot) = self.slots[i].as_mut() else {
+            return;
+        };
+        match slot.as_mut() {
+            Some(prev) if unrecorded && prev.dims == dims && !self::traced_on(prev, recording) => {
+                add(prev.make_mut())
+            }
+            _ => add_into(slot, fresh(), recording),
+        }
+    }
+}
+
+fn traced_on<E: Float>(t: &RawTensor<E>, recording: Option<NonZeroU64>) -> bool {
+    recording.is_some_and(|id| on_tape(t, id))
+}
+
+/// Adds `gp` into a node's gradient slot: the first gradient is kept as it is, later ones
+/// are added. When nothing records, in place: `make_mut` writes into the slot's buffer,
+/// copying it first only if another tensor shares it (a rule that passed its `g` on
+/// unchanged). Otherwise recorded, for higher orders.
+pub(crate) fn add_into<E: Float>(
+    slot: &mut Option<RawTensor<E>>,
+    gp: RawTensor<E>,
+    recording: Option<NonZeroU64>,
+) {
+    let Some(prev) = slot else {
+        *slot = Some(gp);
+        return;
+    };
+    if traced_on(prev, recording) || traced_on(&gp, recording) || prev.dims != gp.dims {
+        *prev = add_raw(prev, &gp);
+        return;
+    }
+    for (p, &q) in prev.make_mut().iter_mut().zip(gp.as_slice()) {
+        *p = *p + q;
+    }
+}
+
 const NO_PARENT: u32 = u32::MAX;
 
 pub(crate) struct Node<E: Float> {
@@ -42,7 +122,7 @@ pub(crate) struct Node<E: Float> {
     /// The sizes of the node's value.
     pub(crate) dims: crate::Dims,
     /// `None` for leaves, and for nodes whose saved values a consuming backward has freed.
-    pub(crate) backward: Option<Rc<BackwardFn<E>>>,
+    pub(crate) backward: Option<Rule<E>>,
 }
 
 impl<E: Float> Node<E> {
@@ -67,20 +147,21 @@ pub(crate) struct Tape<E: Float> {
 /// node. Lent out by [`Tape::scratch`] and returned by [`Tape::return_scratch`], so that
 /// repeated passes (and, through the recycled tape, repeated `vjp`s) allocate nothing.
 pub(crate) struct Scratch<E: Float> {
-    /// Which input each node is, `usize::MAX` for the others.
-    pub(crate) leaf_of: Vec<usize>,
     /// Whether the node leads to a wanted input.
     pub(crate) relevant: Vec<bool>,
     /// The gradient accumulated so far for each node.
     pub(crate) grads: Vec<Option<RawTensor<E>>>,
+    /// What the pass produced: one gradient per input of the graph, `None` for inputs
+    /// the output does not depend on (or that were not wanted).
+    pub(crate) inputs: Vec<Option<RawTensor<E>>>,
 }
 
 impl<E: Float> Default for Scratch<E> {
     fn default() -> Self {
         Scratch {
-            leaf_of: Vec::new(),
             relevant: Vec::new(),
             grads: Vec::new(),
+            inputs: Vec::new(),
         }
     }
 }
@@ -98,6 +179,9 @@ thread_local! {
 #[doc(hidden)]
 pub struct TapeSlot<E: Float> {
     current: RefCell<Option<Rc<Tape<E>>>>,
+    /// The current tape's id: what [`recording`] and [`record`] compare traces with,
+    /// without touching the tape itself.
+    current_id: Cell<Option<NonZeroU64>>,
     /// The tape of the last graph dropped, emptied, for the next `vjp` (see [`recycle`]).
     spare: Cell<Option<Rc<Tape<E>>>>,
 }
@@ -107,6 +191,7 @@ impl<E: Float> TapeSlot<E> {
     pub const fn new() -> Self {
         TapeSlot {
             current: RefCell::new(None),
+            current_id: Cell::new(None),
             spare: Cell::new(None),
         }
     }
@@ -118,12 +203,12 @@ impl<E: Float> Default for TapeSlot<E> {
     }
 }
 
-/// The current tape, if recording is on.
-pub(crate) fn current<E: Float>() -> Option<Rc<Tape<E>>> {
+/// The id of the current tape, if recording is on.
+pub(crate) fn current_id<E: Float>() -> Option<NonZeroU64> {
     if NO_GRAD_DEPTH.with(Cell::get) > 0 {
         return None;
     }
-    E::tape_slot().with(|s| s.current.borrow().clone())
+    E::tape_slot().with(|s| s.current_id.get())
 }
 
 /// Whether an op on `inputs` would be recorded now: one of them is traced on the current
@@ -131,7 +216,12 @@ pub(crate) fn current<E: Float>() -> Option<Rc<Tape<E>>> {
 /// backward) and their composed, recorded form otherwise (gradients of gradients).
 pub(crate) fn recording<E: Float>(inputs: &[&RawTensor<E>]) -> bool {
     inputs.iter().any(|t| t.trace.is_some())
-        && current::<E>().is_some_and(|tape| inputs.iter().any(|t| tape.var_of(t) != NO_PARENT))
+        && current_id::<E>().is_some_and(|id| inputs.iter().any(|t| on_tape(t, id)))
+}
+
+/// Whether `t` was recorded on the tape `id`.
+pub(crate) fn on_tape<E: Float>(t: &RawTensor<E>, id: NonZeroU64) -> bool {
+    t.trace.is_some_and(|tr| tr.tape == id)
 }
 
 /// Makes a tape current for a `vjp`: the existing one when a `vjp` is already running
@@ -165,6 +255,7 @@ pub(crate) fn enter<E: Float>() -> (Rc<Tape<E>>, bool) {
             }),
         };
         *cur = Some(Rc::clone(&t));
+        s.current_id.set(Some(id));
         (t, false)
     })
 }
@@ -193,7 +284,10 @@ pub(crate) fn recycle<E: Float>(tape: &Rc<Tape<E>>) {
 /// Ends the outermost `vjp`'s recording (nested ones leave the tape current).
 pub(crate) fn exit<E: Float>(nested: bool) {
     if !nested {
-        E::tape_slot().with(|s| s.current.borrow_mut().take());
+        E::tape_slot().with(|s| {
+            s.current_id.set(None);
+            s.current.borrow_mut().take()
+        });
     }
 }
 
@@ -239,15 +333,17 @@ impl<E: Float> Tape<E> {
     /// [`Tape::return_scratch`].
     pub(crate) fn scratch(&self) -> Scratch<E> {
         let mut s = self.scratch.take();
-        s.leaf_of.clear();
         s.relevant.clear();
         s.grads.clear();
+        s.inputs.clear();
         s
     }
 
     /// Keeps `scratch` for the next backward pass.
     pub(crate) fn return_scratch(&self, mut scratch: Scratch<E>) {
-        scratch.grads.clear(); // drops any gradient left over, now
+        // Drops any gradient left over, now.
+        scratch.grads.clear();
+        scratch.inputs.clear();
         self.scratch.set(scratch);
     }
 
@@ -263,8 +359,11 @@ impl<E: Float> Tape<E> {
     /// graph differentiates through the inner one.
     pub(crate) fn leaf(&self, value: &RawTensor<E>) -> RawTensor<E> {
         let parent = self.var_of(value);
-        let backward: Option<Rc<BackwardFn<E>>> = (parent != NO_PARENT)
-            .then(|| Rc::new(|g: &RawTensor<E>, _: [bool; 2]| [Some(g.clone()), None]) as _);
+        let backward = (parent != NO_PARENT).then(|| {
+            Rule::Returns(Rc::new(|g: &RawTensor<E>, _: [bool; 2]| {
+                [Some(g.clone()), None]
+            }))
+        });
         let var = self.push(value.dims, [parent, NO_PARENT], || "input", backward);
         let mut out = value.clone();
         out.trace = Some(Trace { tape: self.id, var });
@@ -277,7 +376,7 @@ impl<E: Float> Tape<E> {
         dims: crate::Dims,
         parents: [u32; 2],
         op: fn() -> &'static str,
-        backward: Option<Rc<BackwardFn<E>>>,
+        backward: Option<Rule<E>>,
     ) -> u32 {
         let mut nodes = self.nodes.borrow_mut();
         let var = u32::try_from(nodes.len()).expect("a tape holds at most 2^32 - 1 nodes");
@@ -305,26 +404,54 @@ pub(crate) fn record<E: Float, F>(
 where
     F: Fn(&RawTensor<E>, [bool; 2]) -> ParentGrads<E> + 'static,
 {
+    record_rule(inputs, out, op_name::<F>, |t| Rule::Returns(Rc::new(rule(t))))
+}
+
+/// [`record`] for a rule that adds into its parents' gradients itself ([`Rule::Adds`]).
+pub(crate) fn record_adding<E: Float, F>(
+    inputs: &[&RawTensor<E>],
+    out: RawTensor<E>,
+    rule: impl FnOnce(&RawTensor<E>) -> F,
+) -> RawTensor<E>
+where
+    F: Fn(&RawTensor<E>, &mut Parents<'_, E>) + 'static,
+{
+    record_rule(inputs, out, op_name::<F>, |t| Rule::Adds(Rc::new(rule(t))))
+}
+
+fn record_rule<E: Float>(
+    inputs: &[&RawTensor<E>],
+    out: RawTensor<E>,
+    op: fn() -> &'static str,
+    rule: impl FnOnce(&RawTensor<E>) -> Rule<E>,
+) -> RawTensor<E> {
     if inputs.iter().all(|t| t.trace.is_none()) {
         return out;
     }
-    let Some(tape) = current::<E>() else {
+    let Some(id) = current_id::<E>() else {
         return out;
     };
     let mut parents = [NO_PARENT; 2];
     for (slot, t) in parents.iter_mut().zip(inputs) {
-        *slot = tape.var_of(t);
+        if let Some(tr) = t.trace.filter(|tr| tr.tape == id) {
+            *slot = tr.var;
+        }
     }
     if parents == [NO_PARENT; 2] {
         return out;
     }
-    let var = tape.nodes.borrow().len() as u32;
-    let mut traced = out;
-    traced.trace = Some(Trace { tape: tape.id, var });
-    let backward = Rc::new(rule(&traced));
-    let pushed = tape.push(traced.dims, parents, op_name::<F>, Some(backward));
-    debug_assert_eq!(pushed, var);
-    traced
+    E::tape_slot().with(|s| {
+        let cur = s.current.borrow();
+        let tape = cur.as_ref().expect("a current id has a current tape");
+        let var = tape.nodes.borrow().len() as u32;
+        let mut traced = out;
+        traced.trace = Some(Trace { tape: id, var });
+        // Built before the push: building a rule may run (unrecorded) kernels.
+        let backward = rule(&traced);
+        let pushed = tape.push(traced.dims, parents, op, Some(backward));
+        debug_assert_eq!(pushed, var);
+        traced
+    })
 }
 
 /// The op that recorded a backward rule, read off the rule's type name: rules are closures

@@ -3,95 +3,74 @@
 //! Iterative (no recursion), so a chain of 100 000 ops needs no deep stack. Nodes that do
 //! not lead to a wanted input are skipped before any rule runs: PyTorch's `inputs=`.
 
-use super::tape::{recording, Tape};
-use crate::ops::binary::add_raw;
+use super::tape::{add_into, current_id, Parents, Rule, Scratch, Tape};
 use crate::tensor::raw::RawTensor;
 use crate::Float;
-use std::rc::Rc;
+use core::ops::Range;
 
-/// What a backward pass produced: one optional gradient per input, and how many nodes
-/// ran their backward rule.
-pub(crate) struct Walked<E: Float> {
-    pub(crate) grads: Vec<Option<RawTensor<E>>>,
-    pub(crate) visited: usize,
-}
-
-/// Runs the backward pass from `output` (seeded with `seed`) to the inputs `leaves`,
+/// Runs the backward pass from `output` (seeded with `seed`) to the inputs, whose nodes
+/// are `leaves` (an outermost or nested `vjp` records its inputs one after the other),
 /// for the inputs whose flag in `wanted` is set. With `free`, each node's backward rule,
 /// and with it every value it saved, is dropped as soon as the node has run.
+///
+/// The inputs' gradients land in `scratch.inputs`, one per input (`None` where the
+/// output does not depend on it or it was not wanted). Returns how many nodes ran their
+/// backward rule.
 ///
 /// # Panics
 /// If a node this pass needs was freed by an earlier consuming pass (a nested graph used
 /// after its enclosing graph was consumed).
 pub(crate) fn walk<E: Float>(
     tape: &Tape<E>,
+    scratch: &mut Scratch<E>,
     output: &RawTensor<E>,
     seed: RawTensor<E>,
-    leaves: &[u32],
+    leaves: Range<u32>,
     wanted: &[bool],
     free: bool,
-) -> Walked<E> {
-    let mut result: Vec<Option<RawTensor<E>>> = vec![None; leaves.len()];
+) -> usize {
+    let Scratch {
+        relevant,
+        grads,
+        inputs,
+    } = scratch;
+    inputs.resize(leaves.len(), None);
     let out = match output.trace {
         Some(t) if t.tape == tape.id => t.var as usize,
-        _ => {
-            return Walked {
-                grads: result,
-                visited: 0,
-            }
-        }
+        _ => return 0,
     };
-    let lowest_wanted = leaves
-        .iter()
-        .zip(wanted)
-        .filter(|(_, &w)| w)
-        .map(|(&l, _)| l as usize)
-        .min();
-    let Some(lo) = lowest_wanted else {
-        return Walked {
-            grads: result,
-            visited: 0,
-        };
+    let Some(lo) = wanted.iter().position(|&w| w) else {
+        return 0;
     };
+    let lo = leaves.start as usize + lo;
     if lo > out {
-        return Walked {
-            grads: result,
-            visited: 0,
-        };
+        return 0;
     }
     let n = out - lo + 1;
-    // Which input each node is (for the wanted ones), and which nodes lead to one.
-    // The vectors of the tape's earlier passes: no allocation after the first pass.
-    let mut scratch = tape.scratch();
-    let (leaf_of, relevant, grads) = (
-        &mut scratch.leaf_of,
-        &mut scratch.relevant,
-        &mut scratch.grads,
-    );
-    leaf_of.resize(n, usize::MAX);
+    let first = leaves.start as usize;
+    let is_leaf = |v: usize| v >= first && v < leaves.end as usize;
+    // Which nodes lead to a wanted input. The vectors are the tape's, from earlier
+    // passes: no allocation after the first pass.
     relevant.resize(n, false);
     grads.resize(n, None);
-    for (k, (&l, &w)) in leaves.iter().zip(wanted).enumerate() {
-        let l = l as usize;
-        if w && l <= out {
-            leaf_of[l - lo] = k;
-            relevant[l - lo] = true;
-        }
-    }
     {
         let nodes = tape.nodes.borrow();
         for v in lo..=out {
-            if leaf_of[v - lo] == usize::MAX {
-                let r = nodes[v]
+            relevant[v - lo] = if is_leaf(v) {
+                wanted[v - first]
+            } else {
+                nodes[v]
                     .parents()
-                    .any(|(_, p)| p as usize >= lo && relevant[p as usize - lo]);
-                relevant[v - lo] = r;
-            }
+                    .any(|(_, p)| p as usize >= lo && relevant[p as usize - lo])
+            };
         }
     }
-    if relevant[out - lo] {
-        grads[out - lo] = Some(seed);
+    if !relevant[out - lo] {
+        return 0;
     }
+    grads[out - lo] = Some(seed);
+    // Read once: rules do not change which tape records.
+    let recording = current_id::<E>();
     let mut visited = 0;
     for v in (lo..=out).rev() {
         if !relevant[v - lo] {
@@ -100,14 +79,14 @@ pub(crate) fn walk<E: Float>(
         let Some(g) = grads[v - lo].take() else {
             continue;
         };
-        if leaf_of[v - lo] != usize::MAX {
-            result[leaf_of[v - lo]] = Some(g);
+        if is_leaf(v) {
+            inputs[v - first] = Some(g);
             continue;
         }
         let (parents, rule) = {
             let nodes = tape.nodes.borrow();
             let node = &nodes[v];
-            let rule = node.backward.as_ref().map(Rc::clone).unwrap_or_else(|| {
+            let rule = node.backward.clone().unwrap_or_else(|| {
                 panic!("backward: a node of this graph was freed by a consuming backward of the graph around it; retain that graph (`.retain()`) to walk this one afterwards")
             });
             (node.parents, rule)
@@ -116,17 +95,44 @@ pub(crate) fn walk<E: Float>(
         for (slot, &p) in parents.iter().enumerate() {
             wants[slot] = p != u32::MAX && p as usize >= lo && relevant[p as usize - lo];
         }
-        let mut parent_grads = rule(&g, wants);
-        drop(g);
-        for (slot, gp) in parent_grads.iter_mut().enumerate() {
-            // Taken in place: moving tensor handles through iterator adapters cost more
-            // than the rest of this loop (W1 in docs/benchmarks.md).
-            if let Some(gp) = gp.take().filter(|_| wants[slot]) {
-                let acc = &mut grads[parents[slot] as usize - lo];
-                *acc = Some(match acc.take() {
-                    Some(prev) => accumulate(prev, &gp),
-                    None => gp,
-                });
+        match &rule {
+            Rule::Returns(rule) => {
+                let [g0, g1] = rule(&g, wants);
+                drop(g);
+                // Taken one by one, in place: moving tensor handles through iterator
+                // adapters cost more than the rest of this loop (W1 in docs/benchmarks.md).
+                if let Some(gp) = g0.filter(|_| wants[0]) {
+                    add_into(&mut grads[parents[0] as usize - lo], gp, recording);
+                }
+                if let Some(gp) = g1.filter(|_| wants[1]) {
+                    add_into(&mut grads[parents[1] as usize - lo], gp, recording);
+                }
+            }
+            Rule::Adds(rule) => {
+                let [p0, p1] = parents.map(|p| (p as usize).wrapping_sub(lo));
+                match wants {
+                    [true, true] if p0 != p1 => {
+                        let (s0, s1) = two_slots(grads, p0, p1);
+                        rule(&g, &mut Parents { slots: [Some(s0), Some(s1)], recording });
+                    }
+                    [true, true] => {
+                        // One node twice (`x * x`): its second gradient goes through a
+                        // slot of its own, then is added like a returned one.
+                        let mut second = None;
+                        let slots = [Some(&mut grads[p0]), Some(&mut second)];
+                        rule(&g, &mut Parents { slots, recording });
+                        if let Some(gp) = second {
+                            add_into(&mut grads[p0], gp, recording);
+                        }
+                    }
+                    [true, false] => {
+                        rule(&g, &mut Parents { slots: [Some(&mut grads[p0]), None], recording });
+                    }
+                    [false, true] => {
+                        rule(&g, &mut Parents { slots: [None, Some(&mut grads[p1])], recording });
+                    }
+                    [false, false] => {}
+                }
             }
         }
         visited += 1;
@@ -136,22 +142,16 @@ pub(crate) fn walk<E: Float>(
             tape.nodes.borrow_mut()[v].backward = None;
         }
     }
-    tape.return_scratch(scratch);
-    Walked {
-        grads: result,
-        visited,
-    }
+    visited
 }
 
-/// `prev + gp` for a node's second (third, ...) gradient. When nothing records, in place:
-/// `make_mut` writes into `prev`'s buffer, copying it first only if another tensor shares
-/// it (a rule that passed its `g` on unchanged). Otherwise recorded, for higher orders.
-fn accumulate<E: Float>(mut prev: RawTensor<E>, gp: &RawTensor<E>) -> RawTensor<E> {
-    if recording(&[&prev, gp]) || prev.dims != gp.dims {
-        return add_raw(&prev, gp);
+/// Two distinct slots of `grads`, mutably.
+fn two_slots<T>(grads: &mut [T], i: usize, j: usize) -> (&mut T, &mut T) {
+    if i < j {
+        let (low, high) = grads.split_at_mut(j);
+        (&mut low[i], &mut high[0])
+    } else {
+        let (low, high) = grads.split_at_mut(i);
+        (&mut high[0], &mut low[j])
     }
-    for (p, &q) in prev.make_mut().iter_mut().zip(gp.as_slice()) {
-        *p = *p + q;
-    }
-    prev
 }

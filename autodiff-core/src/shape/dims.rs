@@ -12,6 +12,7 @@ use core::ops::Deref;
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Dims {
     len: u8,
+    /// The sizes, then 1s: [`Dims::numel`] multiplies all four without a loop.
     sizes: [usize; 4],
 }
 
@@ -23,12 +24,13 @@ impl Dims {
     ///
     /// # Panics
     /// If `sizes` has more than four entries.
+    #[inline]
     pub fn new(sizes: &[usize]) -> Self {
         assert!(
             sizes.len() <= Self::MAX_RANK,
             "shapes have at most four dimensions"
         );
-        let mut out = [0; 4];
+        let mut out = [1; 4];
         out[..sizes.len()].copy_from_slice(sizes);
         Dims {
             len: sizes.len() as u8,
@@ -37,13 +39,16 @@ impl Dims {
     }
 
     /// The number of elements of a tensor with these sizes.
+    #[inline]
     pub fn numel(&self) -> usize {
-        self.iter().product()
+        let [a, b, c, d] = self.sizes;
+        a * b * c * d
     }
 
     /// Row-major strides (elements to skip per step along each dimension).
+    #[inline]
     pub fn strides(&self) -> Dims {
-        let mut s = [0; 4];
+        let mut s = [1; 4];
         let mut acc = 1;
         for i in (0..self.len()).rev() {
             s[i] = acc;
@@ -58,6 +63,7 @@ impl Dims {
 
 impl Deref for Dims {
     type Target = [usize];
+    #[inline]
     fn deref(&self) -> &[usize] {
         &self.sizes[..self.len as usize]
     }
@@ -72,5 +78,31 @@ impl fmt::Debug for Dims {
 impl fmt::Display for Dims {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numel_and_strides_ignore_the_unused_slots() {
+        for sizes in [&[][..], &[0], &[3], &[2, 0, 5], &[2, 3], &[1, 4, 1, 2]] {
+            let d = Dims::new(sizes);
+            assert_eq!(&*d, sizes);
+            assert_eq!(d.numel(), sizes.iter().product::<usize>());
+            let s = d.strides();
+            assert_eq!(s.len(), sizes.len());
+            for i in 0..sizes.len() {
+                assert_eq!(s[i], sizes[i + 1..].iter().product::<usize>());
+            }
+        }
+    }
+
+    #[test]
+    fn equal_sizes_give_equal_dims() {
+        assert_eq!(Dims::new(&[2, 3]), Dims::new(&[2, 3]));
+        assert_ne!(Dims::new(&[2, 3]), Dims::new(&[2, 3, 1]));
+        assert_ne!(Dims::new(&[]), Dims::new(&[1]));
     }
 }

@@ -2,7 +2,7 @@
 //! Kernels work on this level; the typed layer above has already checked the shapes.
 
 use crate::graph::tape::Trace;
-use crate::{Dims, Element};
+use crate::{Dims, Element, Float};
 use std::sync::Arc;
 
 /// Tensors of at most this many elements keep them in the handle itself: making one
@@ -62,6 +62,7 @@ impl<E: Element> RawTensor<E> {
     /// The tensor of sizes `dims` whose elements `values` yields in row-major order: no
     /// allocation for a few elements, one otherwise (when `values` knows its exact
     /// length, as maps and zips over slices do).
+    #[inline]
     pub(crate) fn collect(dims: Dims, values: impl IntoIterator<Item = E>) -> Self {
         let n = dims.numel();
         let data = if n <= INLINE {
@@ -85,8 +86,19 @@ impl<E: Element> RawTensor<E> {
         }
     }
 
+    #[inline]
     pub(crate) fn filled(dims: Dims, value: E) -> Self {
         let n = dims.numel();
+        if n <= INLINE {
+            return RawTensor {
+                dims,
+                data: Storage::Inline {
+                    len: n as u8,
+                    vals: [value; INLINE],
+                },
+                trace: None,
+            };
+        }
         // A large block of zeros from `calloc` may be fresh pages that need no pass here.
         if n * size_of::<E>() >= 1 << 18 {
             return Self::new(dims, vec![value; n]);
@@ -94,6 +106,7 @@ impl<E: Element> RawTensor<E> {
         Self::collect(dims, std::iter::repeat_n(value, n))
     }
 
+    #[inline]
     pub(crate) fn as_slice(&self) -> &[E] {
         match &self.data {
             Storage::Inline { len, vals } => &vals[..*len as usize],
@@ -124,6 +137,7 @@ impl<E: Element> RawTensor<E> {
     }
 
     /// The same data under other sizes with the same element count, untraced.
+    #[inline]
     pub(crate) fn with_dims(&self, dims: Dims) -> Self {
         debug_assert_eq!(dims.numel(), self.dims.numel());
         RawTensor {
@@ -136,6 +150,28 @@ impl<E: Element> RawTensor<E> {
     /// Applies `f` to every element (untraced: ops record through `graph::tape::record`).
     pub(crate) fn map<F: Element>(&self, f: impl Fn(E) -> F) -> RawTensor<F> {
         RawTensor::collect(self.dims, self.as_slice().iter().map(|&x| f(x)))
+    }
+}
+
+impl<E: Float> RawTensor<E> {
+    /// The tensor of sizes `dims` whose elements `write` sets, starting from zeros: for
+    /// kernels that accumulate into their output. A few elements are written on the
+    /// stack and stored inline (no `filled` + `make_mut` round trip).
+    #[inline]
+    pub(crate) fn from_zeroed(dims: Dims, write: impl FnOnce(&mut [E])) -> Self {
+        let n = dims.numel();
+        if n <= INLINE {
+            let mut vals = [E::ZERO; INLINE];
+            write(&mut vals[..n]);
+            return RawTensor {
+                dims,
+                data: Storage::Inline { len: n as u8, vals },
+                trace: None,
+            };
+        }
+        let mut out = Self::filled(dims, E::ZERO);
+        write(out.make_mut());
+        out
     }
 }
 
@@ -181,6 +217,20 @@ mod tests {
             let t = RawTensor::filled(Dims::new(&[n]), 2.0f32);
             assert_eq!(t.as_slice(), vec![2.0; n].as_slice());
             assert_eq!(t.map(|x| x + 1.0).as_slice(), vec![3.0; n].as_slice());
+        }
+    }
+
+    #[test]
+    fn from_zeroed_starts_from_zeros_inline_or_not() {
+        for n in [0, 1, 3, 4, 5, 100] {
+            let t = RawTensor::<f64>::from_zeroed(Dims::new(&[n]), |out| {
+                assert!(out.iter().all(|&v| v == 0.0));
+                out.iter_mut().step_by(2).for_each(|v| *v += 1.5);
+            });
+            let want: Vec<f64> = (0..n).map(|i| if i % 2 == 0 { 1.5 } else { 0.0 }).collect();
+            assert_eq!(t.as_slice(), want.as_slice());
+            assert_eq!(t.dims, Dims::new(&[n]));
+            assert!(t.trace.is_none());
         }
     }
 

@@ -24,6 +24,15 @@ pub(crate) fn broadcast_dims(op: &str, a: Dims, b: Dims) -> Dims {
     Dims::new(&out[..rank])
 }
 
+/// The result's shape when `a` and `b` have the same sizes up to leading 1s (so the same
+/// element count and order): the longer of the two. `None` when broadcasting is needed.
+#[inline]
+fn aligned(a: &Dims, b: &Dims) -> Option<Dims> {
+    let (long, short) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    let pad = long.len() - short.len();
+    (long[pad..] == **short && long[..pad].iter().all(|&d| d == 1)).then_some(*long)
+}
+
 /// Strides of `dims` read as a tensor of rank 4 with sizes `out` (0 where it is broadcast).
 fn broadcast_strides(dims: Dims, out: &[usize; 4]) -> [usize; 4] {
     let own = dims.strides();
@@ -50,18 +59,23 @@ pub(crate) fn zip_broadcast<A: Element, B: Element, O: Element>(
     f: impl Fn(A, B) -> O,
 ) -> RawTensor<O> {
     let (x, y) = (a.as_slice(), b.as_slice());
-    if a.dims == b.dims {
-        return RawTensor::collect(a.dims, x.iter().zip(y).map(|(&p, &q)| f(p, q)));
+    // Fast paths that need no `broadcast_dims`: operands whose shapes differ only by
+    // leading 1s (`(1, 1) + (1,)`) pair their elements in order, and a one-element operand
+    // of lower or equal rank leaves the other's shape as the result's.
+    if x.len() == y.len() {
+        if let Some(dims) = aligned(&a.dims, &b.dims) {
+            return RawTensor::collect(dims, x.iter().zip(y).map(|(&p, &q)| f(p, q)));
+        }
+    }
+    if y.len() == 1 && b.dims.len() <= a.dims.len() {
+        let q = y[0];
+        return RawTensor::collect(a.dims, x.iter().map(|&p| f(p, q)));
+    }
+    if x.len() == 1 && a.dims.len() <= b.dims.len() {
+        let p = x[0];
+        return RawTensor::collect(b.dims, y.iter().map(|&q| f(p, q)));
     }
     let dims = broadcast_dims(op, a.dims, b.dims);
-    if y.len() == 1 && dims == a.dims {
-        let q = y[0];
-        return RawTensor::collect(dims, x.iter().map(|&p| f(p, q)));
-    }
-    if x.len() == 1 && dims == b.dims {
-        let p = x[0];
-        return RawTensor::collect(dims, y.iter().map(|&q| f(p, q)));
-    }
     let mut out4 = [1; 4];
     out4[4 - dims.len()..].copy_from_slice(&dims);
     let (sa, sb) = (
@@ -91,4 +105,69 @@ pub(crate) fn zip_broadcast<A: Element, B: Element, O: Element>(
         }
     }
     RawTensor::new(dims, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `a - b` by multi-indices over the broadcast shape: an independent reference.
+    fn naive_sub(a: &RawTensor<f64>, b: &RawTensor<f64>) -> (Dims, Vec<f64>) {
+        let dims = broadcast_dims("sub", a.dims, b.dims);
+        let at = |t: &RawTensor<f64>, multi: &[usize]| {
+            let pad = multi.len() - t.dims.len();
+            let flat = (0..t.dims.len()).fold(0, |acc, d| {
+                acc * t.dims[d] + if t.dims[d] == 1 { 0 } else { multi[pad + d] }
+            });
+            t.as_slice()[flat]
+        };
+        let mut out = Vec::new();
+        for flat in 0..dims.numel() {
+            let mut multi = vec![0; dims.len()];
+            let mut rest = flat;
+            for d in (0..dims.len()).rev() {
+                multi[d] = rest % dims[d];
+                rest /= dims[d];
+            }
+            out.push(at(a, &multi) - at(b, &multi));
+        }
+        (dims, out)
+    }
+
+    #[test]
+    fn fast_paths_match_naive_broadcasting() {
+        let shapes: [(&[usize], &[usize]); 12] = [
+            (&[1, 1], &[1]),
+            (&[1], &[1, 1]),
+            (&[1, 3], &[3]),
+            (&[3], &[1, 1, 3]),
+            (&[2, 3], &[2, 3]),
+            (&[2, 3], &[1]),
+            (&[1], &[2, 3]),
+            (&[], &[2, 3]),
+            (&[1, 1], &[2, 3]),
+            (&[2, 3], &[1, 1, 1]),
+            (&[0, 3], &[1]),
+            (&[2, 1], &[1, 3]),
+        ];
+        for (sa, sb) in shapes {
+            let (da, db) = (Dims::new(sa), Dims::new(sb));
+            let a = RawTensor::collect(da, (0..da.numel()).map(|i| i as f64 + 0.5));
+            let b = RawTensor::collect(db, (0..db.numel()).map(|i| 10.0 * i as f64 - 1.0));
+            let got = zip_broadcast("sub", &a, &b, |x, y| x - y);
+            let (dims, want) = naive_sub(&a, &b);
+            assert_eq!(got.dims, dims, "{sa:?} - {sb:?}");
+            assert_eq!(got.as_slice(), want.as_slice(), "{sa:?} - {sb:?}");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "sub: shapes [1, 2] and [3] cannot be broadcast together")]
+    fn the_fast_paths_leave_mismatches_to_broadcast_dims() {
+        let (a, b) = (
+            RawTensor::filled(Dims::new(&[1, 2]), 1.0f64),
+            RawTensor::filled(Dims::new(&[3]), 1.0f64),
+        );
+        zip_broadcast("sub", &a, &b, |x, y| x - y);
+    }
 }

@@ -16,7 +16,7 @@ pub(crate) mod kernel;
 #[cfg(test)]
 mod tests;
 
-use crate::graph::tape::record;
+use crate::graph::tape::{record, record_adding, Parents};
 use crate::ops::reduce::sum_to;
 use crate::shape::rules::BroadcastShapes;
 use crate::tensor::raw::RawTensor;
@@ -48,16 +48,34 @@ pub(crate) fn sub_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor
     })
 }
 
-/// `a * b`, recorded. Backward: `(g * b, g * a)`.
+/// `a * b`, recorded. Backward: `(g * b, g * a)`. A parent that already has a gradient
+/// (a weight used at every step of a chain) gets `g * b` added to it in one pass, when
+/// nothing records and nothing broadcasts.
 pub(crate) fn mul_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
     let out = kernel::zip_broadcast("mul", a, b, |x, y| x * y);
-    let (a, b) = (a.clone(), b.clone());
-    record(&[&a.clone(), &b.clone()], out, |_| {
-        move |g: &RawTensor<E>, w: [bool; 2]| {
-            [
-                w[0].then(|| sum_to(&mul_raw(g, &b), a.dims)),
-                w[1].then(|| sum_to(&mul_raw(g, &a), b.dims)),
-            ]
+    record_adding(&[a, b], out, |_| {
+        let (a, b) = (a.clone(), b.clone());
+        move |g: &RawTensor<E>, parents: &mut Parents<'_, E>| {
+            let fused = g.dims == a.dims && g.dims == b.dims && !parents.records(&[g, &a, &b]);
+            let add_product = |acc: &mut [E], x: &RawTensor<E>| {
+                for (acc, (&g, &x)) in acc.iter_mut().zip(g.as_slice().iter().zip(x.as_slice())) {
+                    *acc = *acc + g * x;
+                }
+            };
+            parents.add(
+                0,
+                a.dims,
+                fused,
+                || sum_to(&mul_raw(g, &b), a.dims),
+                |acc| add_product(acc, &b),
+            );
+            parents.add(
+                1,
+                b.dims,
+                fused,
+                || sum_to(&mul_raw(g, &a), b.dims),
+                |acc| add_product(acc, &a),
+            );
         }
     })
 }

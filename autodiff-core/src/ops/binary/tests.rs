@@ -123,3 +123,27 @@ fn dyn_sizes_that_do_not_broadcast_panic_naming_the_op() {
     let x = Tensor::<(Dyn, U3)>::zeros_shaped((Dyn(5), U3::default()));
     let _ = x + Tensor::<(U2, U3)>::zeros();
 }
+
+#[test]
+fn a_factor_used_at_every_step_adds_its_products_in_place() {
+    // `a` multiplies at every step, so from the second product on its gradient is added
+    // into the existing one (one pass, no tensor): the same values as summing products.
+    let chain = |(x, a): (R, R)| {
+        let mut y = x;
+        for _ in 0..4 {
+            y = (&y * &a).sin();
+        }
+        y.sum()
+    };
+    let p = (r(), R::from_vec(vec![0.5, -0.75, 1.25]).unwrap());
+    gradcheck(chain, &p).unwrap();
+    gradgradcheck(chain, &p).unwrap();
+    // By formula: d/da sum(x * a * a * a) = 3 a² x, in every accumulation order.
+    let (_, graph) = vjp(&p, |(x, a)| (&(&(&x * &a) * &a) * &a).sum());
+    let (gx, ga) = graph.backward();
+    let (x, a) = (p.0.to_vec(), p.1.to_vec());
+    for i in 0..3 {
+        assert_eq!(gx.to_vec()[i], a[i] * a[i] * a[i]);
+        assert!((ga.to_vec()[i] - 3.0 * a[i] * a[i] * x[i]).abs() < 1e-12);
+    }
+}

@@ -10,7 +10,7 @@ use crate::{Dims, Float};
 /// # Panics
 /// When a `Dyn` inner or batch dimension disagrees; the message names both shapes.
 pub(crate) fn matmul<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
-    let (ad, bd) = (a.dims, b.dims);
+    let (ad, bd) = (&a.dims, &b.dims);
     let mismatch = || -> ! {
         panic!("matmul: shapes {ad:?} and {bd:?} do not chain (inner dimensions differ)")
     };
@@ -49,18 +49,20 @@ pub(crate) fn matmul<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<
     if kb != k {
         mismatch();
     }
-    let mut result = RawTensor::filled(out, E::ZERO);
-    let c = result.make_mut();
     let (am, bm) = (MatRef::row_major(m, k), MatRef::row_major(k, n));
     let (x, y) = (a.as_slice(), b.as_slice());
-    for i in 0..batch {
-        let (xa, yb) = (
-            &x[i * m * k..(i + 1) * m * k],
-            &y[i * k * n..(i + 1) * k * n],
-        );
-        product(xa, am, yb, bm, &mut c[i * m * n..(i + 1) * m * n]);
+    if batch == 1 {
+        return RawTensor::from_zeroed(out, |c| product(x, am, y, bm, c));
     }
-    result
+    RawTensor::from_zeroed(out, |c| {
+        for i in 0..batch {
+            let (xa, yb) = (
+                &x[i * m * k..(i + 1) * m * k],
+                &y[i * k * n..(i + 1) * k * n],
+            );
+            product(xa, am, yb, bm, &mut c[i * m * n..(i + 1) * m * n]);
+        }
+    })
 }
 
 /// The transpose of the last two axes, copied into row-major order (blocked for the cache).
@@ -99,7 +101,7 @@ pub(crate) fn transpose_last2<E: Float>(a: &RawTensor<E>) -> RawTensor<E> {
 /// # Panics
 /// When the operands do not chain or their batch sizes differ.
 pub(crate) fn mm<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>, ta: bool, tb: bool) -> RawTensor<E> {
-    let (ad, bd) = (a.dims, b.dims);
+    let (ad, bd) = (&a.dims, &b.dims);
     let r = ad.len();
     assert!(
         r == bd.len() && (r == 2 || r == 3),
@@ -128,27 +130,33 @@ pub(crate) fn mm<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>, ta: bool, tb: boo
     } else {
         Dims::new(&[m, n])
     };
-    let mut result = RawTensor::filled(dims, E::ZERO);
-    let c = result.make_mut();
     let (x, y) = (a.as_slice(), b.as_slice());
-    let (sa, sb, sc) = (ar * ac, br * bc, m * n);
-    for i in 0..batch {
-        let out = &mut c[i * sc..(i + 1) * sc];
-        product(
-            &x[i * sa..(i + 1) * sa],
-            am,
-            &y[i * sb..(i + 1) * sb],
-            bm,
-            out,
-        );
+    if batch == 1 {
+        // One matrix: no per-entry slicing, whose bounds checks outweigh a 1x1 product.
+        return RawTensor::from_zeroed(dims, |c| product(x, am, y, bm, c));
     }
-    result
+    let (sa, sb, sc) = (ar * ac, br * bc, m * n);
+    RawTensor::from_zeroed(dims, |c| {
+        for i in 0..batch {
+            let out = &mut c[i * sc..(i + 1) * sc];
+            product(
+                &x[i * sa..(i + 1) * sa],
+                am,
+                &y[i * sb..(i + 1) * sb],
+                bm,
+                out,
+            );
+        }
+    })
 }
 
-/// `c = a @ b` for a row-major `c`: plain loops for matrix-vector and small products
-/// (see [`small::takes_loops`]), gemm's packed kernel otherwise.
+/// `c = a @ b` for a row-major `c`: one sum per output for tiny products (inlined here),
+/// plain loops for matrix-vector and small products (see [`small::takes_loops`]), gemm's
+/// packed kernel otherwise.
 fn product<E: Float>(a: &[E], am: MatRef, b: &[E], bm: MatRef, c: &mut [E]) {
-    if small::takes_loops(am.rows, am.cols, bm.cols) {
+    if small::is_tiny(am.rows, am.cols, bm.cols) {
+        small::tiny(a, am, b, bm, c);
+    } else if small::takes_loops(am.rows, am.cols, bm.cols) {
         small::product(a, am, b, bm, c);
     } else {
         let cm = MatRef::row_major(am.rows, bm.cols);

@@ -42,8 +42,6 @@ fn matmul_backward<E: Float>(
     w: [bool; 2],
 ) -> [Option<RawTensor<E>>; 2] {
     let (ad, bd) = (a.dims, b.dims);
-    let as_col = |x: &RawTensor<E>| reshape_raw(x, Dims::new(&[x.dims[0], 1]));
-    let as_row = |x: &RawTensor<E>| reshape_raw(x, Dims::new(&[1, x.dims[0]]));
     match (ad.len(), bd.len()) {
         (2, 2) | (3, 3) => mm_backward(a, b, false, false, g, w),
         (3, 2) => {
@@ -58,17 +56,52 @@ fn matmul_backward<E: Float>(
         }
         // (M, K) x (K,) -> (M,): dA = g bᵀ (outer product), db = Aᵀ g.
         (2, 1) => [
-            w[0].then(|| mm_raw(&as_col(g), &as_row(b), false, false)),
-            w[1].then(|| reshape_raw(&mm_raw(a, &as_col(g), true, false), bd)),
+            w[0].then(|| outer_raw(g, b)),
+            w[1].then(|| matvec_t_raw(a, g)),
         ],
         // (K,) x (K, N) -> (N,): da = B g, dB = a gᵀ.
         (1, 2) => [
             w[0].then(|| matmul_raw(b, g)),
-            w[1].then(|| mm_raw(&as_col(a), &as_row(g), false, false)),
+            w[1].then(|| outer_raw(a, g)),
         ],
         // Dot product: the output gradient is a scalar.
         _ => [w[0].then(|| mul_raw(g, b)), w[1].then(|| mul_raw(g, a))],
     }
+}
+
+/// `Aᵀ v` for a matrix `A` of shape `(M, K)` and a vector `v` of `M`, recorded as one op:
+/// the gradient of `A @ x` for the vector `x` (as `mm_raw` between two reshapes, it
+/// recorded three nodes under `create_graph`). Backward: `dA = v hᵀ`, `dv = A h`.
+pub(crate) fn matvec_t_raw<E: Float>(a: &RawTensor<E>, v: &RawTensor<E>) -> RawTensor<E> {
+    let (m, k) = (a.dims[0], a.dims[1]);
+    let out = kernel::mm(a, &v.with_dims(Dims::new(&[m, 1])), true, false);
+    let (a2, v2) = (a.clone(), v.clone());
+    record(&[a, v], out.with_dims(Dims::new(&[k])), |_| {
+        move |h: &RawTensor<E>, w: [bool; 2]| {
+            [
+                w[0].then(|| outer_raw(&v2, h)),
+                w[1].then(|| matmul_raw(&a2, h)),
+            ]
+        }
+    })
+}
+
+/// The outer product `u vᵀ` of two vectors, recorded as one op: the gradient of a
+/// matrix-vector product for its matrix. Backward: `du = H v`, `dv = Hᵀ u`.
+pub(crate) fn outer_raw<E: Float>(u: &RawTensor<E>, v: &RawTensor<E>) -> RawTensor<E> {
+    let (col, row) = (
+        u.with_dims(Dims::new(&[u.dims[0], 1])),
+        v.with_dims(Dims::new(&[1, v.dims[0]])),
+    );
+    let (u2, v2) = (u.clone(), v.clone());
+    record(&[u, v], kernel::mm(&col, &row, false, false), |_| {
+        move |h: &RawTensor<E>, w: [bool; 2]| {
+            [
+                w[0].then(|| matmul_raw(h, &v2)),
+                w[1].then(|| matvec_t_raw(h, &u2)),
+            ]
+        }
+    })
 }
 
 /// `op(a) @ op(b)` for matrices (or equal batches of them), `op` a transpose when its flag

@@ -22,6 +22,28 @@ pub(crate) fn takes_loops(m: usize, k: usize, n: usize) -> bool {
     m == 1 || n == 1 || m * k * n <= SMALL_MNK
 }
 
+/// Whether an `m x k` by `k x n` product is tiny: at most four outputs of fewer than four
+/// terms each (a 1x1 product in a scalar model), for [`tiny`].
+#[inline]
+pub(crate) fn is_tiny(m: usize, k: usize, n: usize) -> bool {
+    m * n <= 4 && k < 4
+}
+
+/// `c = a @ b` for a tiny product: one sum per output, in the same order as the loops of
+/// [`product`] (with fewer than four terms `axpy4` is not used) and without their set-up.
+/// Small enough to inline into the caller.
+#[inline]
+pub(crate) fn tiny<E: Float>(a: &[E], am: MatRef, b: &[E], bm: MatRef, c: &mut [E]) {
+    let (m, k, n) = (am.rows, am.cols, bm.cols);
+    for i in 0..m {
+        for j in 0..n {
+            c[i * n + j] = (0..k).fold(E::ZERO, |s, p| {
+                s + a[i * am.rs + p * am.cs] * b[p * bm.rs + j * bm.cs]
+            });
+        }
+    }
+}
+
 /// Columns of the output handled per pass of the row-update loop: one block of the
 /// output row stays in L1 while the rows of `b` stream past it.
 const COL_BLOCK: usize = 512;
@@ -36,6 +58,9 @@ pub(crate) fn product<E: Float>(a: &[E], am: MatRef, b: &[E], bm: MatRef, c: &mu
     let c = &mut c[..m * n];
     if c.is_empty() {
         return;
+    }
+    if is_tiny(m, k, n) {
+        return tiny(a, am, b, bm, c);
     }
     if n == 1 && m > 1 {
         // A column of outputs is also a row: c = a b is cᵀ = bᵀ aᵀ, with one row.
@@ -118,5 +143,74 @@ fn axpy4<E: Float>(s: [E; 4], [x0, x1, x2, x3]: [&[E]; 4], y: &mut [E]) {
 fn axpy<E: Float>(s: E, x: &[E], y: &mut [E]) {
     for (o, &v) in y.iter_mut().zip(x) {
         *o = *o + s * v;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::matmul::gemm::Gemm;
+
+    /// Every tiny shape, transposed or not on either side: [`tiny`] against an in-order
+    /// naive sum (bit for bit) and against gemm, and the kernels that call it against gemm.
+    #[test]
+    fn tiny_products_match_naive_sums_and_gemm() {
+        use crate::ops::matmul::kernel::mm;
+        use crate::tensor::raw::RawTensor;
+        use crate::Dims;
+        let read = |rows, cols, t: bool| {
+            let m = MatRef::row_major(rows, cols);
+            if t {
+                m.t()
+            } else {
+                m
+            }
+        };
+        let mut checked = 0;
+        for (m, k, n) in
+            (0..5).flat_map(|m| (0..4).flat_map(move |k| (0..5).map(move |n| (m, k, n))))
+        {
+            if !is_tiny(m, k, n) {
+                continue;
+            }
+            for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+                let a: Vec<f64> = (0..m * k).map(|i| i as f64 * 0.7 - 1.1).collect();
+                let b: Vec<f64> = (0..k * n).map(|i| 1.3 - i as f64 * 0.4).collect();
+                // Stored as `op(x)`'s transpose when the flag is set, read through strides.
+                let (ar, ac) = if ta { (k, m) } else { (m, k) };
+                let (br, bc) = if tb { (n, k) } else { (k, n) };
+                let (am, bm) = (read(ar, ac, ta), read(br, bc, tb));
+                let mut c = vec![f64::NAN; m * n];
+                tiny(&a, am, &b, bm, &mut c);
+                let mut naive = vec![0.0; m * n];
+                for i in 0..m {
+                    for j in 0..n {
+                        let mut s = 0.0;
+                        for p in 0..k {
+                            s += a[i * am.rs + p * am.cs] * b[p * bm.rs + j * bm.cs];
+                        }
+                        naive[i * n + j] = s;
+                    }
+                }
+                assert_eq!(c, naive, "{m}x{k}x{n} {ta} {tb}");
+                let mut g = vec![0.0; m * n];
+                f64::gemm(1.0, &a, am, &b, bm, 0.0, &mut g, MatRef::row_major(m, n));
+                let mut p = vec![f64::NAN; m * n];
+                product(&a, am, &b, bm, &mut p);
+                let (x, y) = (
+                    RawTensor::collect(Dims::new(&[ar, ac]), a.iter().copied()),
+                    RawTensor::collect(Dims::new(&[br, bc]), b.iter().copied()),
+                );
+                let through_mm = mm(&x, &y, ta, tb);
+                assert_eq!(through_mm.dims, Dims::new(&[m, n]));
+                for got in [&c, &p, &through_mm.as_slice().to_vec()] {
+                    for (u, v) in got.iter().zip(&g) {
+                        assert!((u - v).abs() <= 1e-12 * (1.0 + v.abs()), "{m}x{k}x{n}");
+                    }
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 100);
     }
 }

@@ -1,7 +1,7 @@
 //! matmul in every form, `matmul_t` and `t`: forward against naive loops, gradients by
 //! formula, gradcheck and gradgradcheck in f64.
 
-use super::mm_raw;
+use super::{matvec_t_raw, mm_raw, outer_raw};
 use crate::prelude::*;
 use crate::tensor::raw::RawTensor;
 use crate::testing::{gradcheck, gradgradcheck};
@@ -274,4 +274,56 @@ fn dyn_inner_dimensions_are_checked_when_the_op_runs() {
     let a = Tensor::<(U2, Dyn)>::zeros_shaped((U2::default(), Dyn(3)));
     let b = Tensor::<(Dyn, U2)>::zeros_shaped((Dyn(4), U2::default()));
     let _ = a.matmul(&b);
+}
+
+#[test]
+fn matrix_vector_gradients_are_one_op_each() {
+    // `Aᵀ v` and `u vᵀ`, the gradients of `A @ x` (and `x @ A`): against naive loops, then
+    // gradcheck and gradgradcheck of each (their rules are each other and `matmul`).
+    let a = M23::from_vec(values(6, 16)).unwrap();
+    let v = Tensor::<(U2,), f64>::from_vec(values(2, 17)).unwrap();
+    let u = Tensor::<(U3,), f64>::from_vec(values(3, 18)).unwrap();
+    let atv = matvec_t_raw(&a.raw, &v.raw);
+    assert_eq!(atv.dims.as_ref(), &[3]);
+    assert_close(
+        atv.as_slice(),
+        &naive(&transpose(&a.to_vec(), 2, 3), &v.to_vec(), 3, 2, 1),
+    );
+    let uv = outer_raw(&u.raw, &v.raw);
+    assert_eq!(uv.dims.as_ref(), &[3, 2]);
+    assert_close(uv.as_slice(), &naive(&u.to_vec(), &v.to_vec(), 3, 1, 2));
+    type V2 = Tensor<(U2,), f64>;
+    type V3 = Tensor<(U3,), f64>;
+    let matvec_t = |(a, v): (M23, V2)| -> V3 { Tensor::from_raw(matvec_t_raw(&a.raw, &v.raw)) };
+    let outer =
+        |(u, v): (V3, V2)| -> Tensor<(U3, U2), f64> { Tensor::from_raw(outer_raw(&u.raw, &v.raw)) };
+    // Squared, so that the second derivatives are not all zero.
+    let sq_matvec_t = |p: (M23, V2)| matvec_t(p).powi(2);
+    let sq_outer = |p: (V3, V2)| outer(p).powi(2);
+    gradcheck(sq_matvec_t, &(a.clone(), v.clone())).unwrap();
+    gradgradcheck(sq_matvec_t, &(a.clone(), v.clone())).unwrap();
+    gradcheck(sq_outer, &(u.clone(), v.clone())).unwrap();
+    gradgradcheck(sq_outer, &(u.clone(), v.clone())).unwrap();
+    gradgradcheck(matvec_t, &(a, v.clone())).unwrap();
+    gradgradcheck(outer, &(u, v)).unwrap();
+}
+
+#[test]
+fn matrix_vector_products_record_one_node_per_rule() {
+    // The gradient of `A @ x` for `x`, recorded (`create_graph`): one `matvec_t` node, not
+    // a reshape, a product and a reshape (7 nodes before).
+    let a = M23::from_vec(values(6, 19)).unwrap();
+    let x = Tensor::<(U3,), f64>::from_vec(values(3, 20)).unwrap();
+    let (_, graph) = vjp(&x, |x| {
+        let (_, inner) = vjp(&x, |x| a.matmul(&x).powi(2).sum());
+        inner.backward().sum()
+    });
+    // The inner input, matmul, powi's rule, matvec_t, sum.
+    assert_eq!(graph.nodes_visited(&true), 5);
+    // For `A`: one `outer` node.
+    let (_, graph) = vjp(&a, |a| {
+        let (_, inner) = vjp(&a, |a| a.matmul(&x).powi(2).sum());
+        inner.backward().sum()
+    });
+    assert_eq!(graph.nodes_visited(&true), 5);
 }

@@ -33,8 +33,13 @@ pub(crate) fn sum_to<E: Float>(x: &RawTensor<E>, to: Dims) -> RawTensor<E> {
         return x.clone();
     }
     let from = x.dims;
-    let mut out = RawTensor::filled(to, E::ZERO);
-    kernel::sum_to(x, to, out.make_mut());
+    let out = if from.numel() == to.numel() {
+        // Only axes of size 1 differ (`(1, 1)` to `(1,)`, the sum of one element): the
+        // same data under `to`. Still recorded as `sum_to`, so its backward is unchanged.
+        x.with_dims(to)
+    } else {
+        RawTensor::from_zeroed(to, |out| kernel::sum_to(x, to, out))
+    };
     record(&[x], out, |_| {
         move |g: &RawTensor<E>, _: [bool; 2]| [Some(expand_to(g, from)), None]
     })
@@ -47,6 +52,8 @@ pub(crate) fn expand_to<E: Float>(x: &RawTensor<E>, to: Dims) -> RawTensor<E> {
     }
     let from = x.dims;
     let out = match x.as_slice() {
+        // Only axes of size 1 differ: the same data under `to`, still recorded.
+        data if data.len() == to.numel() => x.with_dims(to),
         // The gradient of `sum` and `mean`: a fill, no pass over zeros.
         &[v] => RawTensor::filled(to, v),
         _ => zip_broadcast("expand", &RawTensor::filled(to, E::ZERO), x, |_, v| v),

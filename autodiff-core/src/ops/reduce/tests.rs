@@ -215,3 +215,61 @@ fn same_input_twice_accumulates() {
     assert_close(graph.backward().as_slice(), &want, 1e-15);
     gradcheck(|x: Tensor<(U2, U3), f64>| x.mean_axis_keep::<0>() * &x, &x).unwrap();
 }
+
+/// Pairs `(from, to)` where `to` broadcasts to `from` with the same element count (only
+/// axes of size 1 differ): `sum_to` and `expand_to` keep the data and change the sizes.
+const SAME_COUNT: [(&[usize], &[usize]); 5] = [
+    (&[1, 1], &[1]),
+    (&[1], &[]),
+    (&[1, 1], &[]),
+    (&[1, 3], &[3]),
+    (&[1, 2, 1, 3], &[2, 1, 3]),
+];
+
+#[test]
+fn sum_to_and_expand_to_of_the_same_count_match_the_general_kernel() {
+    use super::{expand_to, kernel, sum_to};
+    use crate::tensor::raw::RawTensor;
+    use crate::Dims;
+    for (from, to) in SAME_COUNT {
+        let (from, to) = (Dims::new(from), Dims::new(to));
+        let x = RawTensor::collect(from, (0..from.numel()).map(|i| i as f64 - 1.5));
+        let mut general = vec![0.0; to.numel()];
+        kernel::sum_to(&x, to, &mut general);
+        let summed = sum_to(&x, to);
+        assert_eq!((summed.dims, summed.as_slice()), (to, general.as_slice()));
+        let expanded = expand_to(&summed, from);
+        assert_eq!((expanded.dims, expanded.as_slice()), (from, x.as_slice()));
+    }
+}
+
+#[test]
+fn sum_to_and_expand_to_of_the_same_count_stay_recorded() {
+    use super::{expand_to, sum_to};
+    use crate::Dims;
+    // Gradients and gradients of gradients through the reshape-like cases: `(1, 3) -> (3,)`
+    // and back, and the one-element chain of the W1 seed, `sum((x @ w + b)^2)`.
+    let x = Tensor::<(U1, U3), f64>::from_vec(vec![0.5, -1.0, 2.0]).unwrap();
+    let through = |x: Tensor<(U1, U3), f64>| {
+        let s = Tensor::<(U3,), f64>::from_raw(sum_to(&x.raw, Dims::new(&[3])));
+        let e = Tensor::<(U1, U3), f64>::from_raw(expand_to(&s.raw, Dims::new(&[1, 3])));
+        (e * &x).powi(2)
+    };
+    let (_, graph) = vjp(&x, |x| {
+        let s = sum_to(&x.raw, Dims::new(&[3]));
+        assert!(s.trace.is_some() && expand_to(&s, Dims::new(&[1, 3])).trace.is_some());
+        through(x).sum()
+    });
+    let want: Vec<f64> = x.to_vec().iter().map(|v| 4.0 * v.powi(3)).collect();
+    assert_close(graph.backward().as_slice(), &want, 1e-15);
+    gradcheck(through, &x).unwrap();
+    gradgradcheck(through, &x).unwrap();
+    type P = (Tensor<(U1, U1), f64>, Tensor<(U1,), f64>);
+    let seed = |(w, b): P| {
+        let x = Tensor::<(U1, U1), f64>::full(1.5);
+        (x.matmul(&w) + &b).powi(2).sum()
+    };
+    let p = (Tensor::full(0.5), Tensor::full(-0.25));
+    gradcheck(seed, &p).unwrap();
+    gradgradcheck(seed, &p).unwrap();
+}

@@ -1,41 +1,31 @@
 //! Smooth activations: `sigmoid`, `tanh`, `softplus`, `gelu`.
 
+use super::derivative::{times_derivative_raw, Derivative};
 use super::kernel::{self, via_f64};
 use super::{exp_raw, fastmath, square_raw};
-use crate::graph::tape::{record, recording};
-use crate::ops::binary::kernel::zip_broadcast;
+use crate::graph::tape::record;
 use crate::ops::binary::{add_scalar_raw, mul_raw, neg_raw, scale_raw};
 use crate::tensor::raw::RawTensor;
 use crate::{Float, Shape, Tensor};
 
-/// 1/(1 + e^-x). Backward: `g * y * (1 - y)`, reusing the output; one fused pass unless
-/// the rule itself records.
+/// 1/(1 + e^-x). Backward: `g * y * (1 - y)`, reusing the output, as one op (recorded
+/// as one node under `create_graph`).
 pub(crate) fn sigmoid_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     record(&[x], x.map(fastmath::sigmoid), |y| {
         let y = y.clone();
         move |g: &RawTensor<E>, _: [bool; 2]| {
-            if !recording(&[g, &y]) {
-                let d = zip_broadcast("sigmoid", g, &y, |g, y| g * (y * (E::ONE - y)));
-                return [Some(d), None];
-            }
-            let one_minus_y = add_scalar_raw(&neg_raw(&y), E::ONE);
-            [Some(mul_raw(g, &mul_raw(&y, &one_minus_y))), None]
+            [Some(times_derivative_raw(g, &y, Derivative::Sigmoid)), None]
         }
     })
 }
 
-/// tanh x. Backward: `g * (1 - y²)`, reusing the output; one fused pass unless the rule
-/// itself records.
+/// tanh x. Backward: `g * (1 - y²)`, reusing the output, as one op (recorded as one node
+/// under `create_graph`).
 pub(crate) fn tanh_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     record(&[x], x.map(fastmath::tanh), |y| {
         let y = y.clone();
         move |g: &RawTensor<E>, _: [bool; 2]| {
-            if !recording(&[g, &y]) {
-                let d = zip_broadcast("tanh", g, &y, |g, y| g * (E::ONE - y * y));
-                return [Some(d), None];
-            }
-            let d = add_scalar_raw(&neg_raw(&square_raw(&y)), E::ONE);
-            [Some(mul_raw(g, &d)), None]
+            [Some(times_derivative_raw(g, &y, Derivative::Tanh)), None]
         }
     })
 }

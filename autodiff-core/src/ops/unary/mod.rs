@@ -3,8 +3,9 @@
 //! Each op states its forward `f` and its derivative `f'` side by side; the backward rule
 //! is `g * f'(x)`, written with recorded ops so that it can be differentiated again.
 //! Rules that reuse the output `y` (exp, sqrt, recip, sigmoid, tanh) take the traced `y`,
-//! so a second derivative flows through it as well. When nothing records (a first-order
-//! backward), tanh's and sigmoid's rules run as one fused pass instead.
+//! so a second derivative flows through it as well. The rules of tanh, sigmoid, `powi`,
+//! `powf`, `square` and `recip` are one op each (`derivative.rs`): one pass, and one node
+//! when a tape records them (`create_graph`), with its own rule for the orders above.
 //!
 //! `exp`, `tanh` and `sigmoid` use the branch-free kernels of `fastmath.rs`, which
 //! vectorise: within 1.3 ulp (f32) and 2 ulp (f64) of libm for exp and tanh, 2.4 and 3 ulp
@@ -34,6 +35,7 @@
 //! `S -> S`.
 
 mod activations;
+mod derivative;
 pub(crate) mod fastmath;
 pub(crate) mod kernel;
 mod piecewise;

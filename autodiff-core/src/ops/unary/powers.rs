@@ -1,46 +1,52 @@
 //! Powers: `powi`, `powf`, `sqrt`, `square`, `recip`.
 
-use crate::graph::tape::{record, recording};
-use crate::ops::binary::kernel::zip_broadcast;
-use crate::ops::binary::{div_raw, mul_raw, neg_raw, scale_raw};
+use super::derivative::{times_derivative_raw, Derivative};
+use crate::graph::tape::record;
+use crate::ops::binary::{div_raw, scale_raw};
 use crate::tensor::raw::RawTensor;
 use crate::{Float, Shape, Tensor};
 
-/// x^n. Backward: `g * n * x^(n-1)`; one fused pass unless the rule itself records.
+/// x^n. Backward: `g * n * x^(n-1)` (`g * (x * 0)` for n = 0) as one op (recorded as one
+/// node under `create_graph`).
 pub(crate) fn powi_raw<E: Float>(x: &RawTensor<E>, n: i32) -> RawTensor<E> {
-    let x2 = x.clone();
-    record(&[x], x.map(|v| v.powi(n)), |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| {
-            if !recording(&[g, &x2]) {
-                let nf = E::from_f64(n as f64);
-                let d = match n {
-                    0 => zip_broadcast("powi", g, &x2, |g, x| g * (x * E::ZERO)),
-                    _ => zip_broadcast("powi", g, &x2, |g, x| g * (x.powi(n - 1) * nf)),
-                };
-                return [Some(d), None];
-            }
-            let d = if n == 0 {
-                scale_raw(&x2, E::ZERO)
-            } else {
-                scale_raw(&powi_raw(&x2, n - 1), E::from_f64(n as f64))
-            };
-            [Some(mul_raw(g, &d)), None]
-        }
-    })
+    let k = match n {
+        0 => Derivative::Zero,
+        _ => Derivative::Powi {
+            c: E::from_f64(f64::from(n)),
+            m: n - 1,
+        },
+    };
+    // `powi(2)` is one product, the same bits as `v * v` without the call to `__powisf2`.
+    let y = match n {
+        2 => x.map(|v| v * v),
+        _ => x.map(|v| v.powi(n)),
+    };
+    times_derivative(x, y, k)
 }
 
-/// x^p for a real constant p. Backward: `g * p * x^(p-1)` (0 when p = 0).
+/// x^p for a real constant p. Backward: `g * p * x^(p-1)` (`g * (x * 0)` for p = 0) as
+/// one op.
 pub(crate) fn powf_raw<E: Float>(x: &RawTensor<E>, p: E) -> RawTensor<E> {
-    let x2 = x.clone();
-    record(&[x], x.map(|v| v.powf(p)), |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| {
-            let d = if p == E::ZERO {
-                scale_raw(&x2, E::ZERO)
-            } else {
-                scale_raw(&powf_raw(&x2, p - E::ONE), p)
-            };
-            [Some(mul_raw(g, &d)), None]
+    let k = if p == E::ZERO {
+        Derivative::Zero
+    } else {
+        Derivative::Powf {
+            c: p,
+            p: p - E::ONE,
         }
+    };
+    times_derivative(x, x.map(|v| v.powf(p)), k)
+}
+
+/// Records `out = f(x)` with the backward rule `g * k(x)` ([`times_derivative_raw`]).
+fn times_derivative<E: Float>(
+    x: &RawTensor<E>,
+    out: RawTensor<E>,
+    k: Derivative<E>,
+) -> RawTensor<E> {
+    record(&[x], out, |_| {
+        let x = x.clone();
+        move |g: &RawTensor<E>, _: [bool; 2]| [Some(times_derivative_raw(g, &x, k)), None]
     })
 }
 
@@ -54,26 +60,22 @@ pub(crate) fn sqrt_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     })
 }
 
-/// x². Backward: `g * 2x`; one fused pass unless the rule itself records.
+/// x². Backward: `g * 2x` as one op.
 pub(crate) fn square_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
-    let x2 = x.clone();
-    record(&[x], x.map(|v| v * v), |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| {
-            let two = E::from_f64(2.0);
-            if !recording(&[g, &x2]) {
-                let d = zip_broadcast("square", g, &x2, |g, x| g * (x * two));
-                return [Some(d), None];
-            }
-            [Some(mul_raw(g, &scale_raw(&x2, two))), None]
-        }
-    })
+    let k = Derivative::Powi {
+        c: E::from_f64(2.0),
+        m: 1,
+    };
+    times_derivative(x, x.map(|v| v * v), k)
 }
 
-/// 1/x. Backward: `-g * y²` with `y = 1/x`, reusing the output.
+/// 1/x. Backward: `-g * y²` with `y = 1/x`, reusing the output, as one op (`g * (y² * -1)`:
+/// the same bits, negation being exact).
 pub(crate) fn recip_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     record(&[x], x.map(|v| E::ONE / v), |y| {
         let y = y.clone();
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(neg_raw(&mul_raw(g, &square_raw(&y)))), None]
+        let k = Derivative::Powi { c: -E::ONE, m: 2 };
+        move |g: &RawTensor<E>, _: [bool; 2]| [Some(times_derivative_raw(g, &y, k)), None]
     })
 }
 

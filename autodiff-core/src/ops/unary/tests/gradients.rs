@@ -59,9 +59,10 @@ fn gradient_f32_matches_analytic_derivative() {
 
 #[test]
 fn fused_first_order_rules_match_recorded_ones() {
-    // A first-order backward runs fused rules (nothing records); the same backward inside
-    // an outer `vjp` runs the composed, recorded ones. Same arithmetic, so the same bits;
-    // `f(x) * x` also accumulates into `x` in place against `add` recorded.
+    // A first-order backward records nothing; the same backward inside an outer `vjp`
+    // records its rules. Same arithmetic, so the same bits (the one-op rules against their
+    // composed forms: `same_bits_as_the_composed_rules`); `f(x) * x` also accumulates into
+    // `x` in place against `add` recorded.
     for op in ops() {
         let x = t64(&grid(op.domain.0, op.domain.1, 24));
         let loss = |x: &T64| ((op.on64)(x) * x).sum();

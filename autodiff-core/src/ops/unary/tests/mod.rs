@@ -2,6 +2,7 @@
 //! and derivative `f'` written from the formulas with `std` (never with our kernels), so
 //! the forward, gradient and second-order tests run over all ops alike.
 
+mod derivative;
 mod fastmath;
 mod forward;
 mod gradients;
