@@ -8,11 +8,7 @@ use std::fmt::Write as _;
 /// The nodes from the inputs to `output`, as a Graphviz `digraph`: one box per op with
 /// its name and sizes, inputs as ellipses, edges from operands to results. Nodes that do
 /// not lead to the output are left out.
-pub(crate) fn to_dot<E: Float>(
-    tape: &Tape<E>,
-    output: Option<u32>,
-    leaves: Range<u32>,
-) -> String {
+pub(crate) fn to_dot<E: Float>(tape: &Tape<E>, output: Option<u32>, leaves: Range<u32>) -> String {
     let mut out =
         String::from("digraph autodiff {\n  rankdir=BT;\n  node [fontname=\"monospace\"];\n");
     let Some(out_var) = output else {

@@ -100,7 +100,10 @@ impl<E: Float> MapTensors<E> for Leaves<'_, E> {
     fn tensor<S: Shape>(&mut self, t: &Tensor<S, E>) -> Tensor<S, E> {
         let leaf = self.tape.leaf(&t.raw);
         let var = leaf.trace.expect("a leaf is traced").var;
-        assert_eq!(var, self.next, "vjp: the inputs are recorded one after the other");
+        assert_eq!(
+            var, self.next,
+            "vjp: the inputs are recorded one after the other"
+        );
         self.next += 1;
         Tensor::from_raw(leaf)
     }
@@ -190,7 +193,10 @@ impl<E: Float> Core<E> {
         free: bool,
         buffer: &mut B,
     ) {
-        self.all(|wanted| self.run(seed, wanted, free, |w| buffer.accumulate_walked(w)).0);
+        self.all(|wanted| {
+            self.run(seed, wanted, free, |w| buffer.accumulate_walked(w))
+                .0
+        });
     }
 
     fn partial<G: Gradients<E>>(

@@ -404,7 +404,9 @@ pub(crate) fn record<E: Float, F>(
 where
     F: Fn(&RawTensor<E>, [bool; 2]) -> ParentGrads<E> + 'static,
 {
-    record_rule(inputs, out, op_name::<F>, |t| Rule::Returns(Rc::new(rule(t))))
+    record_rule(inputs, out, op_name::<F>, |t| {
+        Rule::Returns(Rc::new(rule(t)))
+    })
 }
 
 /// [`record`] for a rule that adds into its parents' gradients itself ([`Rule::Adds`]).

@@ -113,7 +113,13 @@ pub(crate) fn walk<E: Float>(
                 match wants {
                     [true, true] if p0 != p1 => {
                         let (s0, s1) = two_slots(grads, p0, p1);
-                        rule(&g, &mut Parents { slots: [Some(s0), Some(s1)], recording });
+                        rule(
+                            &g,
+                            &mut Parents {
+                                slots: [Some(s0), Some(s1)],
+                                recording,
+                            },
+                        );
                     }
                     [true, true] => {
                         // One node twice (`x * x`): its second gradient goes through a
@@ -126,10 +132,22 @@ pub(crate) fn walk<E: Float>(
                         }
                     }
                     [true, false] => {
-                        rule(&g, &mut Parents { slots: [Some(&mut grads[p0]), None], recording });
+                        rule(
+                            &g,
+                            &mut Parents {
+                                slots: [Some(&mut grads[p0]), None],
+                                recording,
+                            },
+                        );
                     }
                     [false, true] => {
-                        rule(&g, &mut Parents { slots: [None, Some(&mut grads[p1])], recording });
+                        rule(
+                            &g,
+                            &mut Parents {
+                                slots: [None, Some(&mut grads[p1])],
+                                recording,
+                            },
+                        );
                     }
                     [false, false] => {}
                 }
