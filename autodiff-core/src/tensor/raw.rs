@@ -2,8 +2,9 @@
 //! Kernels work on this level; the typed layer above has already checked the shapes.
 
 use crate::graph::tape::Trace;
+use crate::ops::permute::kernel::transpose_blocks;
 use crate::{Dims, Element, Float};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Tensors of at most this many elements keep them in the handle itself: making one
 /// allocates nothing (scalars, losses and small biases are most of the tensors of a small
@@ -30,9 +31,40 @@ enum Storage<E: Element> {
     Slice(Arc<[E]>),
     /// A kernel's `Vec`, kept as it is rather than copied into a `Slice`.
     Vec(Arc<Vec<E>>),
+    /// The transpose of the last two axes of another buffer, copied only when something
+    /// reads the elements: matrix products read the source with strides instead
+    /// ([`RawTensor::transposed_source`]), so `x.matmul(&w.t())` copies nothing.
+    Transposed(Arc<Transposed<E>>),
+}
+
+/// A buffer of `rows x cols` matrices read as their `cols x rows` transposes.
+struct Transposed<E: Element> {
+    /// The untransposed elements (any storage; `Inline` only if a reshape made it so).
+    src: Storage<E>,
+    rows: usize,
+    cols: usize,
+    /// The transposed elements in row-major order, made by the first `as_slice`.
+    done: OnceLock<Vec<E>>,
+}
+
+impl<E: Element> Transposed<E> {
+    fn get(&self) -> &[E] {
+        self.done
+            .get_or_init(|| transpose_blocks(self.src.as_slice(), self.rows, self.cols))
+    }
 }
 
 impl<E: Element> Storage<E> {
+    #[inline]
+    fn as_slice(&self) -> &[E] {
+        match self {
+            Storage::Inline { len, vals } => &vals[..*len as usize],
+            Storage::Slice(s) => s,
+            Storage::Vec(v) => v,
+            Storage::Transposed(t) => t.get(),
+        }
+    }
+
     /// `data` copied inline, when it is short enough.
     fn inline(data: &[E]) -> Option<Self> {
         (data.len() <= INLINE).then(|| {
@@ -107,33 +139,104 @@ impl<E: Element> RawTensor<E> {
     }
 
     #[inline]
+    /// The elements in row-major order (a lazy transpose is copied out on the first call).
     pub(crate) fn as_slice(&self) -> &[E] {
-        match &self.data {
-            Storage::Inline { len, vals } => &vals[..*len as usize],
-            Storage::Slice(s) => s,
-            Storage::Vec(v) => v,
-        }
+        self.data.as_slice()
     }
 
     /// The data for writing: copied first when another tensor shares it. Writing cuts
     /// the tensor off from any graph (its values no longer match what was recorded).
     pub(crate) fn make_mut(&mut self) -> &mut [E] {
         self.trace = None;
+        if let Storage::Transposed(t) = &mut self.data {
+            // Writes need plain row-major data: take the transposed copy when no other
+            // handle can read it; otherwise copy it, or make one for this handle alone
+            // (the others may never need it).
+            let owned = match Arc::get_mut(t).map(|t| t.done.take()) {
+                Some(Some(done)) => done,
+                _ => match t.done.get() {
+                    Some(done) => done.clone(),
+                    None => transpose_blocks(t.src.as_slice(), t.rows, t.cols),
+                },
+            };
+            self.data = Storage::Vec(Arc::new(owned));
+        }
         match &mut self.data {
             Storage::Inline { len, vals } => &mut vals[..*len as usize],
             Storage::Slice(s) => Arc::make_mut(s),
             Storage::Vec(v) => Arc::make_mut(v).as_mut_slice(),
+            Storage::Transposed(_) => unreachable!("materialized above"),
         }
     }
 
     /// True when both hold one buffer. Inline storage is never shared: each handle has
-    /// its own copy of its few elements.
+    /// its own copy of its few elements. A lazy transpose shares with its clones, not
+    /// with its source (their elements are in different orders).
     pub(crate) fn shares_storage_with(&self, other: &Self) -> bool {
         match (&self.data, &other.data) {
             (Storage::Slice(a), Storage::Slice(b)) => Arc::ptr_eq(a, b),
             (Storage::Vec(a), Storage::Vec(b)) => Arc::ptr_eq(a, b),
+            (Storage::Transposed(a), Storage::Transposed(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }
+    }
+
+    /// The transpose of the last two axes (rank 2 or more), untraced. Lazy: the result
+    /// holds this buffer and copies it into transposed order only when its elements are
+    /// read; matrix products read the buffer in place ([`Self::transposed_source`]). The
+    /// transpose of a lazy transpose is its source again, and a few elements are copied
+    /// at once (inline, nothing to share).
+    pub(crate) fn transpose_last2(&self) -> Self {
+        let d = self.dims;
+        let r = d.len();
+        debug_assert!(r >= 2, "transpose_last2 of a rank-{r} tensor");
+        let (rows, cols) = (d[r - 2], d[r - 1]);
+        let mut sizes = [0; 4];
+        sizes[..r].copy_from_slice(&d);
+        sizes.swap(r - 2, r - 1);
+        let dims = Dims::new(&sizes[..r]);
+        let data = if let Some(t) = self.lazy() {
+            t.src.clone()
+        } else if d.numel() <= INLINE {
+            return RawTensor::new(dims, transpose_blocks(self.as_slice(), rows, cols));
+        } else {
+            Storage::Transposed(Arc::new(Transposed {
+                src: self.data.clone(),
+                rows,
+                cols,
+                done: OnceLock::new(),
+            }))
+        };
+        RawTensor {
+            dims,
+            data,
+            trace: None,
+        }
+    }
+
+    /// The lazy transpose this tensor holds, when its last two axes are the transposed
+    /// ones (`(cols, rows)` of a source of `rows x cols` matrices), whatever reshape the
+    /// leading axes went through: then its matrices are the source's, transposed.
+    fn lazy(&self) -> Option<&Transposed<E>> {
+        let Storage::Transposed(t) = &self.data else {
+            return None;
+        };
+        let r = self.dims.len();
+        (r >= 2 && self.dims[r - 2] == t.cols && self.dims[r - 1] == t.rows).then_some(&**t)
+    }
+
+    /// The source buffer of a lazy transpose read under its own last two axes (see
+    /// [`Self::lazy`]): each of this tensor's matrices, transposed, in row-major order.
+    /// Matrix products read it with the transpose flag flipped, and copy nothing.
+    pub(crate) fn transposed_source(&self) -> Option<&[E]> {
+        self.lazy().map(|t| t.src.as_slice())
+    }
+
+    /// Whether reading the elements in row-major order would copy them first (a lazy
+    /// transpose nobody has read yet): for tests that a product copies nothing.
+    #[cfg(test)]
+    pub(crate) fn is_lazy(&self) -> bool {
+        matches!(&self.data, Storage::Transposed(t) if t.done.get().is_none())
     }
 
     /// The same data under other sizes with the same element count, untraced.
@@ -232,6 +335,114 @@ mod tests {
             assert_eq!(t.dims, Dims::new(&[n]));
             assert!(t.trace.is_none());
         }
+    }
+
+    /// `rows x cols` matrices one after the other, transposed by index arithmetic.
+    fn naive_transpose(x: &[f64], rows: usize, cols: usize) -> Vec<f64> {
+        let size = rows * cols;
+        (0..x.len())
+            .map(|o| {
+                let (b, j, i) = (o / size, o % size / rows, o % rows);
+                x[b * size + i * cols + j]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lazy_transpose_matches_the_copy_at_every_rank() {
+        for sizes in [
+            &[2, 3][..],
+            &[3, 1, 5],
+            &[2, 3, 4, 2],
+            &[1, 7, 1],
+            &[2, 2, 2],
+        ] {
+            let n = Dims::new(sizes).numel();
+            let x = RawTensor::collect(Dims::new(sizes), (0..n).map(|i| i as f64 * 0.5));
+            let t = x.transpose_last2();
+            let r = sizes.len();
+            let mut want = sizes.to_vec();
+            want.swap(r - 2, r - 1);
+            assert_eq!(&*t.dims, &want[..]);
+            assert!(t.is_lazy(), "{sizes:?}");
+            assert_eq!(t.transposed_source(), Some(x.as_slice()));
+            let (rows, cols) = (sizes[r - 2], sizes[r - 1]);
+            assert_eq!(t.as_slice(), naive_transpose(x.as_slice(), rows, cols));
+            assert!(!t.is_lazy(), "as_slice keeps its copy");
+            // Twice transposed is the source itself, whether or not the copy was made.
+            let back = t.transpose_last2();
+            assert_eq!(back.dims, x.dims);
+            assert!(back.shares_storage_with(&x));
+            assert!(!t.shares_storage_with(&x));
+        }
+    }
+
+    #[test]
+    fn a_few_elements_are_transposed_at_once() {
+        let x = RawTensor::collect(Dims::new(&[2, 2]), [1., 2., 3., 4.]);
+        let t = x.transpose_last2();
+        assert!(!t.is_lazy());
+        assert_eq!(t.transposed_source(), None);
+        assert_eq!(t.as_slice(), &[1., 3., 2., 4.]);
+        let e = RawTensor::<f64>::collect(Dims::new(&[0, 3]), []);
+        assert_eq!(e.transpose_last2().dims, Dims::new(&[3, 0]));
+    }
+
+    #[test]
+    fn lazy_transposes_copy_on_write() {
+        let x = RawTensor::collect(Dims::new(&[2, 3]), (1..=6).map(f64::from));
+        let t = x.transpose_last2();
+        let want = [1., 4., 2., 5., 3., 6.];
+        // Clones share the lazy transpose; the first to write gets its own copy.
+        let mut w = t.clone();
+        assert!(w.shares_storage_with(&t));
+        w.make_mut()[0] = -1.0;
+        assert!(!w.shares_storage_with(&t));
+        assert_eq!(w.as_slice(), &[-1., 4., 2., 5., 3., 6.]);
+        assert!(t.is_lazy(), "the other handle still reads the source");
+        assert_eq!(t.as_slice(), &want);
+        assert_eq!(x.as_slice(), &[1., 2., 3., 4., 5., 6.]);
+        // Writing the source leaves a transpose taken earlier as it was.
+        let mut src = x.clone();
+        let t2 = x.transpose_last2();
+        drop(x);
+        src.make_mut()[0] = 9.0;
+        assert_eq!(t2.as_slice(), &want);
+        // A lone lazy handle keeps its transposed copy for writing, read or not.
+        for read_first in [false, true] {
+            let mut t3 = src.transpose_last2();
+            let ptr = read_first.then(|| t3.as_slice().as_ptr());
+            t3.make_mut()[1] = 0.0;
+            if let Some(ptr) = ptr {
+                assert_eq!(t3.as_slice().as_ptr(), ptr);
+            }
+            assert!(t3.transposed_source().is_none());
+            assert_eq!(t3.as_slice(), &[9., 0., 2., 5., 3., 6.]);
+        }
+        assert_eq!(src.as_slice(), &[9., 2., 3., 4., 5., 6.]);
+    }
+
+    #[test]
+    fn reshaped_lazy_transposes_read_their_source_only_under_the_same_matrices() {
+        let x = RawTensor::collect(Dims::new(&[2, 3, 4]), (0..24).map(f64::from));
+        let t = x.transpose_last2();
+        let want = naive_transpose(x.as_slice(), 3, 4);
+        // Leading axes merged or split: the same matrices.
+        let flat = t.with_dims(Dims::new(&[1, 2, 4, 3]));
+        assert_eq!(flat.transposed_source(), Some(x.as_slice()));
+        // Other matrices: no source, the elements in transposed order.
+        let other = t.with_dims(Dims::new(&[8, 3]));
+        assert_eq!(other.transposed_source(), None);
+        assert_eq!(other.as_slice(), want);
+        // The transpose of such a view is a transpose of the transposed elements.
+        let tt = other.transpose_last2();
+        assert_eq!(tt.as_slice(), naive_transpose(&want, 8, 3));
+    }
+
+    #[test]
+    fn handles_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<RawTensor<f32>>();
     }
 
     #[test]

@@ -49,8 +49,16 @@ pub(crate) fn matmul<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<
     if kb != k {
         mismatch();
     }
-    let (am, bm) = (MatRef::row_major(m, k), MatRef::row_major(k, n));
-    let (x, y) = (a.as_slice(), b.as_slice());
+    // A matrix operand that is a lazy transpose is read from its source; the left one of
+    // `(B, M, K) x (K, N)` is read as one `(B*M, K)` matrix, which its source is not.
+    let (x, am) = match (ad.len(), bd.len()) {
+        (1, _) | (3, 2) => (a.as_slice(), MatRef::row_major(m, k)),
+        _ => operand(a, false),
+    };
+    let (y, bm) = match bd.len() {
+        1 => (b.as_slice(), MatRef::row_major(k, n)),
+        _ => operand(b, false),
+    };
     if batch == 1 {
         return RawTensor::from_zeroed(out, |c| product(x, am, y, bm, c));
     }
@@ -65,34 +73,30 @@ pub(crate) fn matmul<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<
     })
 }
 
-/// The transpose of the last two axes, copied into row-major order (blocked for the cache).
+/// The transpose of the last two axes: lazy (see [`RawTensor::transpose_last2`]), so a
+/// matrix product of it reads the untransposed data in place.
 pub(crate) fn transpose_last2<E: Float>(a: &RawTensor<E>) -> RawTensor<E> {
-    let d = a.dims;
-    let r = d.len();
-    let (rows, cols) = (d[r - 2], d[r - 1]);
-    let batch = d.numel() / (rows * cols).max(1);
-    let x = a.as_slice();
-    let mut out = vec![E::ZERO; x.len()];
-    const BLOCK: usize = 32;
-    for b in 0..batch {
-        let (src, dst) = (
-            &x[b * rows * cols..],
-            &mut out[b * rows * cols..(b + 1) * rows * cols],
-        );
-        for i0 in (0..rows).step_by(BLOCK) {
-            for j0 in (0..cols).step_by(BLOCK) {
-                for i in i0..(i0 + BLOCK).min(rows) {
-                    for j in j0..(j0 + BLOCK).min(cols) {
-                        dst[j * rows + i] = src[i * cols + j];
-                    }
-                }
-            }
+    a.transpose_last2()
+}
+
+/// The elements of `t` and how to read each of its matrices (the last two axes), transposed
+/// when `transpose` is set. A lazy transpose is read from its source with the flag
+/// flipped: the same matrices, no copy.
+fn operand<E: Float>(t: &RawTensor<E>, transpose: bool) -> (&[E], MatRef) {
+    let r = t.dims.len();
+    let (rows, cols) = (t.dims[r - 2], t.dims[r - 1]);
+    let read = |rows, cols, t: bool| {
+        let m = MatRef::row_major(rows, cols);
+        if t {
+            m.t()
+        } else {
+            m
         }
+    };
+    match t.transposed_source() {
+        Some(src) => (src, read(cols, rows, !transpose)),
+        None => (t.as_slice(), read(rows, cols, transpose)),
     }
-    let mut dims = [0; 4];
-    dims[..r].copy_from_slice(&d);
-    dims.swap(r - 2, r - 1);
-    RawTensor::new(Dims::new(&dims[..r]), out)
 }
 
 /// `op(a) @ op(b)` for two matrices or two equal-sized batches of them, where `op`
@@ -112,15 +116,7 @@ pub(crate) fn mm<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>, ta: bool, tb: boo
         panic!("matmul: shapes {ad:?} and {bd:?} have different batch sizes");
     }
     let (ar, ac, br, bc) = (ad[r - 2], ad[r - 1], bd[r - 2], bd[r - 1]);
-    let read = |rows, cols, t: bool| {
-        let m = MatRef::row_major(rows, cols);
-        if t {
-            m.t()
-        } else {
-            m
-        }
-    };
-    let (am, bm) = (read(ar, ac, ta), read(br, bc, tb));
+    let ((x, am), (y, bm)) = (operand(a, ta), operand(b, tb));
     if am.cols != bm.rows {
         panic!("matmul: shapes {ad:?} and {bd:?} do not chain (inner dimensions differ)");
     }
@@ -130,7 +126,6 @@ pub(crate) fn mm<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>, ta: bool, tb: boo
     } else {
         Dims::new(&[m, n])
     };
-    let (x, y) = (a.as_slice(), b.as_slice());
     if batch == 1 {
         // One matrix: no per-entry slicing, whose bounds checks outweigh a 1x1 product.
         return RawTensor::from_zeroed(dims, |c| product(x, am, y, bm, c));

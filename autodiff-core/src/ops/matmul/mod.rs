@@ -114,7 +114,25 @@ pub(crate) fn mm_raw<E: Float>(
     ta: bool,
     tb: bool,
 ) -> RawTensor<E> {
-    let out = kernel::mm(a, b, ta, tb);
+    mm_raw_laid_out(a, b, ta, tb, false)
+}
+
+/// [`mm_raw`], with the result stored as a lazy transpose when `transposed` is set:
+/// `(op(a) op(b))ᵀ = op(b)ᵀ op(a)ᵀ` computed in row-major order. For the gradient of an
+/// operand that is a lazy transpose (`t()`'s output): `t()`'s backward rule then
+/// transposes it back for free.
+fn mm_raw_laid_out<E: Float>(
+    a: &RawTensor<E>,
+    b: &RawTensor<E>,
+    ta: bool,
+    tb: bool,
+    transposed: bool,
+) -> RawTensor<E> {
+    let out = if transposed {
+        kernel::mm(b, a, !tb, !ta).transpose_last2()
+    } else {
+        kernel::mm(a, b, ta, tb)
+    };
     let (a2, b2) = (a.clone(), b.clone());
     record(&[a, b], out, |_| {
         move |g: &RawTensor<E>, w: [bool; 2]| mm_backward(&a2, &b2, ta, tb, g, w)
@@ -129,17 +147,22 @@ fn mm_backward<E: Float>(
     g: &RawTensor<E>,
     w: [bool; 2],
 ) -> [Option<RawTensor<E>>; 2] {
+    // Each gradient laid out as its operand: a lazy transpose for a lazy transpose.
+    let (la, lb) = (
+        a.transposed_source().is_some(),
+        b.transposed_source().is_some(),
+    );
     let da = || match (ta, tb) {
-        (false, false) => mm_raw(g, b, false, true),
-        (false, true) => mm_raw(g, b, false, false),
-        (true, false) => mm_raw(b, g, false, true),
-        (true, true) => mm_raw(b, g, true, true),
+        (false, false) => mm_raw_laid_out(g, b, false, true, la),
+        (false, true) => mm_raw_laid_out(g, b, false, false, la),
+        (true, false) => mm_raw_laid_out(b, g, false, true, la),
+        (true, true) => mm_raw_laid_out(b, g, true, true, la),
     };
     let db = || match (ta, tb) {
-        (false, false) => mm_raw(a, g, true, false),
-        (false, true) => mm_raw(g, a, true, false),
-        (true, false) => mm_raw(a, g, false, false),
-        (true, true) => mm_raw(g, a, true, true),
+        (false, false) => mm_raw_laid_out(a, g, true, false, lb),
+        (false, true) => mm_raw_laid_out(g, a, true, false, lb),
+        (true, false) => mm_raw_laid_out(a, g, false, false, lb),
+        (true, true) => mm_raw_laid_out(g, a, true, true, lb),
     };
     [w[0].then(da), w[1].then(db)]
 }
@@ -220,7 +243,9 @@ impl<S: Shape, E: Float> Tensor<S, E> {
 }
 
 impl<A: Dim, B: Dim, E: Float> Tensor<(A, B), E> {
-    /// The transpose of a matrix (a copy in row-major order).
+    /// The transpose of a matrix. Lazy: a matrix product reads it from `self`'s storage
+    /// (`x.matmul(&w.t())` copies nothing, like `x.matmul_t(&w)`); anything else that
+    /// reads its elements makes the row-major copy once.
     ///
     /// ```
     /// use autodiff_core::prelude::*;

@@ -1,5 +1,7 @@
 //! `permute`: the axes of a rank 2, 3 or 4 tensor in another order (PyTorch's
-//! `x.permute(P0, P1, ..)`, followed by `.contiguous()`: the result is a copy).
+//! `x.permute(P0, P1, ..)`, followed by `.contiguous()`: the result is a copy). A swap of
+//! the last two axes is copied lazily, on the first read of its elements, and not at all
+//! by a matrix product, which reads the input in place.
 //!
 //! # Shapes
 //! Output axis `i` is input axis `Pi`: `(A, B, C).permute::<2, 0, 1>()` is `(C, A, B)`.

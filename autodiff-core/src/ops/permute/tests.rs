@@ -148,3 +148,221 @@ fn gradgradcheck_through_a_product() {
     )
     .unwrap();
 }
+
+/// Lazy transposes (`t()` and swaps of the last two axes), read by matrix products in place.
+mod lazy_transpose {
+    use super::naive_permute;
+    use crate::ops::matmul::kernel::{matmul, mm};
+    use crate::prelude::*;
+    use crate::tensor::raw::RawTensor;
+    use crate::testing::{gradcheck, gradgradcheck};
+    use crate::Dims;
+
+    fn values(sizes: &[usize], seed: u64) -> RawTensor<f64> {
+        let mut rng = Rng::seed(seed);
+        let n = sizes.iter().product();
+        RawTensor::new(
+            Dims::new(sizes),
+            (0..n).map(|_| rng.uniform() * 2.0 - 1.0).collect(),
+        )
+    }
+
+    /// `op(a) @ op(b)` for batches of row-major matrices, by the definition.
+    fn naive_mm(a: &RawTensor<f64>, b: &RawTensor<f64>, ta: bool, tb: bool) -> Vec<f64> {
+        let r = a.dims.len();
+        let (ar, ac, br, bc) = (a.dims[r - 2], a.dims[r - 1], b.dims[r - 2], b.dims[r - 1]);
+        let (m, k, n) = (
+            if ta { ac } else { ar },
+            if ta { ar } else { ac },
+            if tb { br } else { bc },
+        );
+        let batch = a.dims.numel() / (ar * ac);
+        let (x, y) = (a.as_slice(), b.as_slice());
+        let mut out = Vec::new();
+        for s in 0..batch {
+            let at = |i: usize, p: usize| x[s * ar * ac + if ta { p * ac + i } else { i * ac + p }];
+            let bt = |p: usize, j: usize| y[s * br * bc + if tb { j * bc + p } else { p * bc + j }];
+            for i in 0..m {
+                for j in 0..n {
+                    out.push((0..k).map(|p| at(i, p) * bt(p, j)).sum());
+                }
+            }
+        }
+        out
+    }
+
+    fn assert_close(a: &[f64], b: &[f64]) {
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(b) {
+            assert!((x - y).abs() < 1e-12 * (1.0 + y.abs()), "{x} vs {y}");
+        }
+    }
+
+    #[test]
+    fn swaps_of_the_last_two_axes_are_lazy_and_match_the_copy() {
+        let x = Tensor::<(U2, U3, U4), f64>::randn(&mut Rng::seed(5));
+        let p = x.permute::<0, 2, 1>();
+        assert!(p.raw.is_lazy());
+        assert_eq!(
+            p.to_vec(),
+            naive_permute(x.as_slice(), &[2, 3, 4], &[0, 2, 1])
+        );
+        let y = Tensor::<(U2, U1, U3, U2), f64>::randn(&mut Rng::seed(6));
+        let q = y.permute::<0, 1, 3, 2>();
+        assert!(q.raw.is_lazy());
+        assert_eq!(
+            q.to_vec(),
+            naive_permute(y.as_slice(), &[2, 1, 3, 2], &[0, 1, 3, 2])
+        );
+        let m = Tensor::<(U2, U3), f64>::randn(&mut Rng::seed(7));
+        assert!(m.t().raw.is_lazy());
+        assert_eq!(m.t().to_vec(), m.permute::<1, 0>().to_vec());
+        assert_eq!(m.t().t().to_vec(), m.to_vec());
+        // Other permutations are copied at once.
+        assert!(!x.permute::<1, 0, 2>().raw.is_lazy());
+    }
+
+    #[test]
+    fn products_read_lazy_operands_in_place_for_every_flag() {
+        // Sizes for the tiny sums, the loops (matrix-vector) and gemm; batched and not.
+        for (m, k, n) in [(1, 2, 3), (2, 3, 2), (5, 1, 3), (7, 6, 1), (9, 8, 11)] {
+            for batch in [None, Some(3)] {
+                let sizes = |r: usize, c: usize| -> Vec<usize> {
+                    batch.map_or(vec![r, c], |b| vec![b, r, c])
+                };
+                for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+                    let (ad, bd) = (
+                        if ta { sizes(k, m) } else { sizes(m, k) },
+                        if tb { sizes(n, k) } else { sizes(k, n) },
+                    );
+                    let (a, b) = (values(&ad, 1), values(&bd, 2));
+                    // Each operand as itself and as the lazy transpose of its transpose's copy.
+                    let lazy = |x: &RawTensor<f64>| {
+                        let copied = RawTensor::new(
+                            x.transpose_last2().dims,
+                            x.transpose_last2().as_slice().to_vec(),
+                        );
+                        copied.transpose_last2()
+                    };
+                    let want = naive_mm(&a, &b, ta, tb);
+                    for (la, lb) in [(true, false), (false, true), (true, true)] {
+                        let pick =
+                            |x: &RawTensor<f64>, l: bool| if l { lazy(x) } else { x.clone() };
+                        let (x, y) = (pick(&a, la), pick(&b, lb));
+                        let got = mm(&x, &y, ta, tb);
+                        assert_close(got.as_slice(), &want);
+                        // (Four elements or fewer are transposed at once.)
+                        assert_eq!(
+                            x.is_lazy(),
+                            la && x.dims.numel() > 4,
+                            "{m}x{k}x{n} {ta} {tb}"
+                        );
+                        assert_eq!(
+                            y.is_lazy(),
+                            lb && y.dims.numel() > 4,
+                            "{m}x{k}x{n} {ta} {tb}"
+                        );
+                        if !ta && !tb {
+                            assert_close(matmul(&x, &y).as_slice(), &want);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn matrix_vector_and_broadcast_forms_read_lazy_operands() {
+        let lazy = |sizes: &[usize], seed| {
+            let mut swapped = sizes.to_vec();
+            let r = sizes.len();
+            swapped.swap(r - 2, r - 1);
+            values(&swapped, seed).transpose_last2()
+        };
+        // (M, K) x (K,), (K,) x (K, N), (B, M, K) x (K, N): the matrix lazy.
+        let (a, v) = (lazy(&[5, 3], 1), values(&[3], 2));
+        let got = matmul(&a, &v);
+        assert!(a.is_lazy());
+        let col = v.with_dims(Dims::new(&[3, 1]));
+        assert_close(got.as_slice(), &naive_mm(&a, &col, false, false));
+        let (u, b) = (values(&[5], 3), lazy(&[5, 4], 4));
+        let got = matmul(&u, &b);
+        assert!(b.is_lazy());
+        let row = u.with_dims(Dims::new(&[1, 5]));
+        assert_close(got.as_slice(), &naive_mm(&row, &b, false, false));
+        let (x, w) = (values(&[2, 3, 5], 5), lazy(&[5, 4], 6));
+        let got = matmul(&x, &w);
+        assert!(w.is_lazy());
+        let flat = x.with_dims(Dims::new(&[6, 5]));
+        assert_close(got.as_slice(), &naive_mm(&flat, &w, false, false));
+        // A lazy left operand of the broadcast form is read as one (B*M, K) matrix: copied.
+        let (x, w) = (lazy(&[2, 3, 5], 7), values(&[5, 4], 8));
+        let flat = RawTensor::new(Dims::new(&[6, 5]), x.as_slice().to_vec());
+        assert_close(
+            matmul(&x, &w).as_slice(),
+            &naive_mm(&flat, &w, false, false),
+        );
+    }
+
+    #[test]
+    fn the_product_of_a_transpose_copies_nothing() {
+        let x = Tensor::<(U4, U3)>::randn(&mut Rng::seed(8));
+        let w = Tensor::<(U5, U3)>::randn(&mut Rng::seed(9));
+        let wt = w.t();
+        let y = x.matmul(&wt);
+        assert!(wt.raw.is_lazy());
+        assert_eq!(y.to_vec(), x.matmul_t(&w).to_vec());
+        // Through a recorded pass: forward and backward.
+        let (loss, graph) = vjp(&(x.clone(), w.clone()), |(x, w)| {
+            let wt = w.t();
+            let y = x.matmul(&wt).square().sum();
+            assert!(wt.raw.is_lazy());
+            y
+        });
+        let (dx, dw) = graph.backward();
+        assert!(!dw.raw.is_lazy(), "the gradient of w came out transposed");
+        assert!(dw.raw.transposed_source().is_none());
+        let (loss_t, graph_t) = vjp(&(x, w), |(x, w)| x.matmul_t(&w).square().sum());
+        let (dx_t, dw_t) = graph_t.backward();
+        assert_eq!(loss.item(), loss_t.item());
+        assert_eq!(dx.to_vec(), dx_t.to_vec());
+        let close = dw
+            .to_vec()
+            .iter()
+            .zip(dw_t.to_vec())
+            .all(|(a, b)| (a - b).abs() < 1e-5);
+        assert!(close, "{dw:?} vs {dw_t:?}");
+    }
+
+    type Mat<A, B> = Tensor<(A, B), f64>;
+    type Batch<A, B, C> = Tensor<(A, B, C), f64>;
+
+    #[test]
+    fn gradients_through_a_product_of_a_transpose() {
+        let mut rng = Rng::seed(10);
+        let x = Tensor::<(U4, U3), f64>::randn(&mut rng);
+        let w = Tensor::<(U5, U3), f64>::randn(&mut rng);
+        let f = |(x, w): (Mat<U4, U3>, Mat<U5, U3>)| {
+            let y = x.matmul(&w.t());
+            &y * &y
+        };
+        gradcheck(f, &(x.clone(), w.clone())).unwrap();
+        gradgradcheck(f, &(x, w.clone())).unwrap();
+        // Batched, with the transpose on the left and a rank-3 input.
+        let b = Tensor::<(U2, U3, U4), f64>::randn(&mut rng);
+        let c = Tensor::<(U2, U3, U2), f64>::randn(&mut rng);
+        let g = |(b, c): (Batch<U2, U3, U4>, Batch<U2, U3, U2>)| {
+            let y = b.permute::<0, 2, 1>().matmul(&c);
+            &y * &y
+        };
+        gradcheck(g, &(b.clone(), c.clone())).unwrap();
+        gradgradcheck(g, &(b, c)).unwrap();
+        let x3 = Tensor::<(U2, U4, U3), f64>::randn(&mut rng);
+        let h = |(x, w): (Batch<U2, U4, U3>, Mat<U5, U3>)| {
+            let y = x.matmul(&w.t());
+            &y * &y
+        };
+        gradcheck(h, &(x3.clone(), w.clone())).unwrap();
+        gradgradcheck(h, &(x3, w)).unwrap();
+    }
+}
