@@ -73,14 +73,11 @@ pub(crate) fn walk<E: Float>(
     let recording = current_id::<E>();
     let mut visited = 0;
     for v in (lo..=out).rev() {
-        if !relevant[v - lo] {
+        if !relevant[v - lo] || grads[v - lo].is_none() {
             continue;
         }
-        let Some(g) = grads[v - lo].take() else {
-            continue;
-        };
         if is_leaf(v) {
-            inputs[v - first] = Some(g);
+            inputs[v - first] = grads[v - lo].take();
             continue;
         }
         let (parents, rule) = {
@@ -95,62 +92,53 @@ pub(crate) fn walk<E: Float>(
         for (slot, &p) in parents.iter().enumerate() {
             wants[slot] = p != u32::MAX && p as usize >= lo && relevant[p as usize - lo];
         }
+        // The node's gradient stays in its slot while its rule reads it: moving tensor
+        // handles in and out of slots stalls on store forwarding (W4 in
+        // docs/benchmarks.md). Parents come before the node, so their slots are `below`.
+        let (below, here) = grads.split_at_mut(v - lo);
+        let g = here[0].as_ref().expect("checked above");
         match &rule {
             Rule::Returns(rule) => {
-                let [g0, g1] = rule(&g, wants);
-                drop(g);
+                let [g0, g1] = rule(g, wants);
+                here[0] = None;
                 // Taken one by one, in place: moving tensor handles through iterator
                 // adapters cost more than the rest of this loop (W1 in docs/benchmarks.md).
                 if let Some(gp) = g0.filter(|_| wants[0]) {
-                    add_into(&mut grads[parents[0] as usize - lo], gp, recording);
+                    add_into(&mut below[parents[0] as usize - lo], gp, recording);
                 }
                 if let Some(gp) = g1.filter(|_| wants[1]) {
-                    add_into(&mut grads[parents[1] as usize - lo], gp, recording);
+                    add_into(&mut below[parents[1] as usize - lo], gp, recording);
                 }
             }
             Rule::Adds(rule) => {
                 let [p0, p1] = parents.map(|p| (p as usize).wrapping_sub(lo));
                 match wants {
                     [true, true] if p0 != p1 => {
-                        let (s0, s1) = two_slots(grads, p0, p1);
-                        rule(
-                            &g,
-                            &mut Parents {
-                                slots: [Some(s0), Some(s1)],
-                                recording,
-                            },
-                        );
+                        let (s0, s1) = two_slots(below, p0, p1);
+                        let slots = [Some(s0), Some(s1)];
+                        rule(g, &mut Parents { slots, recording });
                     }
                     [true, true] => {
                         // One node twice (`x * x`): its second gradient goes through a
                         // slot of its own, then is added like a returned one.
                         let mut second = None;
-                        let slots = [Some(&mut grads[p0]), Some(&mut second)];
-                        rule(&g, &mut Parents { slots, recording });
+                        let slots = [Some(&mut below[p0]), Some(&mut second)];
+                        rule(g, &mut Parents { slots, recording });
                         if let Some(gp) = second {
-                            add_into(&mut grads[p0], gp, recording);
+                            add_into(&mut below[p0], gp, recording);
                         }
                     }
                     [true, false] => {
-                        rule(
-                            &g,
-                            &mut Parents {
-                                slots: [Some(&mut grads[p0]), None],
-                                recording,
-                            },
-                        );
+                        let slots = [Some(&mut below[p0]), None];
+                        rule(g, &mut Parents { slots, recording });
                     }
                     [false, true] => {
-                        rule(
-                            &g,
-                            &mut Parents {
-                                slots: [None, Some(&mut grads[p1])],
-                                recording,
-                            },
-                        );
+                        let slots = [None, Some(&mut below[p1])];
+                        rule(g, &mut Parents { slots, recording });
                     }
                     [false, false] => {}
                 }
+                here[0] = None;
             }
         }
         visited += 1;
