@@ -81,7 +81,7 @@ impl<E: Float> Parents<'_, E> {
             Some(prev) if unrecorded && prev.dims == dims && !self::traced_on(prev, recording) => {
                 add(prev.make_mut())
             }
-            _ => add_into(slot, fresh(), recording),
+            _ => add_into(slot, &mut Some(fresh()), recording),
         }
     }
 }
@@ -90,24 +90,31 @@ fn traced_on<E: Float>(t: &RawTensor<E>, recording: Option<NonZeroU64>) -> bool 
     recording.is_some_and(|id| on_tape(t, id))
 }
 
-/// Adds `gp` into a node's gradient slot: the first gradient is kept as it is, later ones
-/// are added. When nothing records, in place: `make_mut` writes into the slot's buffer,
-/// copying it first only if another tensor shares it (a rule that passed its `g` on
-/// unchanged). Otherwise recorded, for higher orders.
+/// Adds the gradient in `gp` (if any) into a node's gradient slot: the first gradient is
+/// moved in, later ones are added. When nothing records, in place: `make_mut` writes into
+/// the slot's buffer, copying it first only if another tensor shares it (a rule that
+/// passed its `g` on unchanged). Otherwise recorded, for higher orders.
+///
+/// Both are borrowed: a rule's result is read where the rule wrote it, and moved at most
+/// once (moving a handle right after it was written stalls on store forwarding, W4 in
+/// docs/benchmarks.md).
 pub(crate) fn add_into<E: Float>(
     slot: &mut Option<RawTensor<E>>,
-    gp: RawTensor<E>,
+    gp: &mut Option<RawTensor<E>>,
     recording: Option<NonZeroU64>,
 ) {
-    let Some(prev) = slot else {
-        *slot = Some(gp);
+    let Some(new) = gp.as_ref() else {
         return;
     };
-    if traced_on(prev, recording) || traced_on(&gp, recording) || prev.dims != gp.dims {
-        *prev = add_raw(prev, &gp);
+    let Some(prev) = slot else {
+        *slot = gp.take();
+        return;
+    };
+    if traced_on(prev, recording) || traced_on(new, recording) || prev.dims != new.dims {
+        *prev = add_raw(prev, new);
         return;
     }
-    for (p, &q) in prev.make_mut().iter_mut().zip(gp.as_slice()) {
+    for (p, &q) in prev.make_mut().iter_mut().zip(new.as_slice()) {
         *p = *p + q;
     }
 }
@@ -371,6 +378,7 @@ impl<E: Float> Tape<E> {
     }
 
     /// Appends a node for a value of sizes `dims`; returns its index.
+    #[inline(always)]
     fn push(
         &self,
         dims: crate::Dims,

@@ -99,15 +99,12 @@ pub(crate) fn walk<E: Float>(
         let g = here[0].as_ref().expect("checked above");
         match &rule {
             Rule::Returns(rule) => {
-                let [g0, g1] = rule(g, wants);
+                let mut got = rule(g, wants);
                 here[0] = None;
-                // Taken one by one, in place: moving tensor handles through iterator
-                // adapters cost more than the rest of this loop (W1 in docs/benchmarks.md).
-                if let Some(gp) = g0.filter(|_| wants[0]) {
-                    add_into(&mut below[parents[0] as usize - lo], gp, recording);
-                }
-                if let Some(gp) = g1.filter(|_| wants[1]) {
-                    add_into(&mut below[parents[1] as usize - lo], gp, recording);
+                for (i, gp) in got.iter_mut().enumerate() {
+                    if wants[i] {
+                        add_into(&mut below[parents[i] as usize - lo], gp, recording);
+                    }
                 }
             }
             Rule::Adds(rule) => {
@@ -124,9 +121,7 @@ pub(crate) fn walk<E: Float>(
                         let mut second = None;
                         let slots = [Some(&mut below[p0]), Some(&mut second)];
                         rule(g, &mut Parents { slots, recording });
-                        if let Some(gp) = second {
-                            add_into(&mut below[p0], gp, recording);
-                        }
+                        add_into(&mut below[p0], &mut second, recording);
                     }
                     [true, false] => {
                         let slots = [Some(&mut below[p0]), None];
