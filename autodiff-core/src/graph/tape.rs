@@ -335,21 +335,17 @@ pub fn no_grad<R>(f: impl FnOnce() -> R) -> R {
 }
 
 impl<E: Float> Tape<E> {
-    /// The backward pass's vectors, emptied, with the capacity of earlier passes (empty
-    /// vectors if a pass on this tape is already running). Give them back with
+    /// The backward pass's vectors, with the capacity of earlier passes (empty vectors if
+    /// a pass on this tape is already running). `grads` holds only `None`s, `inputs` is
+    /// empty, `relevant` is overwritten by the pass. Give them back with
     /// [`Tape::return_scratch`].
     pub(crate) fn scratch(&self) -> Scratch<E> {
-        let mut s = self.scratch.take();
-        s.relevant.clear();
-        s.grads.clear();
-        s.inputs.clear();
-        s
+        self.scratch.take()
     }
 
     /// Keeps `scratch` for the next backward pass.
     pub(crate) fn return_scratch(&self, mut scratch: Scratch<E>) {
-        // Drops any gradient left over, now.
-        scratch.grads.clear();
+        // Drops any input gradient left over, now.
         scratch.inputs.clear();
         self.scratch.set(scratch);
     }
@@ -450,18 +446,20 @@ fn record_rule<E: Float>(
     if parents == [NO_PARENT; 2] {
         return out;
     }
+    let mut traced = out;
+    // The tensor stays here, borrowed by the closure: returned through `with`, it would
+    // be copied twice more (see `walk.rs` on moving handles).
     E::tape_slot().with(|s| {
         let cur = s.current.borrow();
         let tape = cur.as_ref().expect("a current id has a current tape");
         let var = tape.nodes.borrow().len() as u32;
-        let mut traced = out;
         traced.trace = Some(Trace { tape: id, var });
         // Built before the push: building a rule may run (unrecorded) kernels.
         let backward = rule(&traced);
         let pushed = tape.push(traced.dims, parents, op, Some(backward));
         debug_assert_eq!(pushed, var);
-        traced
-    })
+    });
+    traced
 }
 
 /// The op that recorded a backward rule, read off the rule's type name: rules are closures

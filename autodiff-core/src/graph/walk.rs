@@ -50,9 +50,14 @@ pub(crate) fn walk<E: Float>(
     let first = leaves.start as usize;
     let is_leaf = |v: usize| v >= first && v < leaves.end as usize;
     // Which nodes lead to a wanted input. The vectors are the tape's, from earlier
-    // passes: no allocation after the first pass.
-    relevant.resize(n, false);
-    grads.resize(n, None);
+    // passes: no allocation after the first pass. `grads` holds only `None`s between
+    // passes (every gradient is taken or dropped below), so it only ever grows.
+    if relevant.len() < n {
+        relevant.resize(n, false);
+    }
+    if grads.len() < n {
+        grads.resize(n, None);
+    }
     {
         let nodes = tape.nodes.borrow();
         for v in lo..=out {
@@ -143,6 +148,7 @@ pub(crate) fn walk<E: Float>(
             tape.nodes.borrow_mut()[v].backward = None;
         }
     }
+    debug_assert!(grads.iter().all(Option::is_none), "a gradient left behind");
     visited
 }
 
