@@ -336,8 +336,8 @@ pub fn no_grad<R>(f: impl FnOnce() -> R) -> R {
 
 impl<E: Float> Tape<E> {
     /// The backward pass's vectors, with the capacity of earlier passes (empty vectors if
-    /// a pass on this tape is already running). `grads` holds only `None`s, `inputs` is
-    /// empty, `relevant` is overwritten by the pass. Give them back with
+    /// a pass on this tape is already running). `grads` and `inputs` hold only `None`s,
+    /// `relevant` is overwritten by the pass. Give them back with
     /// [`Tape::return_scratch`].
     pub(crate) fn scratch(&self) -> Scratch<E> {
         self.scratch.take()
@@ -345,8 +345,11 @@ impl<E: Float> Tape<E> {
 
     /// Keeps `scratch` for the next backward pass.
     pub(crate) fn return_scratch(&self, mut scratch: Scratch<E>) {
-        // Drops any input gradient left over, now.
-        scratch.inputs.clear();
+        // Drops any input gradient left over, now (refilling the vector with `None`s at
+        // every pass costs more than these checks).
+        for g in scratch.inputs.iter_mut().filter(|g| g.is_some()) {
+            *g = None;
+        }
         self.scratch.set(scratch);
     }
 

@@ -34,7 +34,9 @@ pub(crate) fn walk<E: Float>(
         grads,
         inputs,
     } = scratch;
-    inputs.resize(leaves.len(), None);
+    if inputs.len() < leaves.len() {
+        inputs.resize(leaves.len(), None);
+    }
     let out = match output.trace {
         Some(t) if t.tape == tape.id => t.var as usize,
         _ => return 0,
