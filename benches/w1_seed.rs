@@ -8,11 +8,12 @@
 mod common;
 
 use autodiff::prelude::*;
-use common::{assert_close, compare, count_allocs, profile_seconds, report_compared, spin, NS};
+use common::{
+    assert_close, compare, count_allocs, profile_seconds, report_compared, spin, NS, REPEATS,
+    WARMUP,
+};
 use std::hint::black_box;
 
-const WARMUP: usize = 3;
-const REPEATS: usize = 21;
 const LIBRARY_ITERS: u32 = 20_000;
 const HAND_ITERS: u32 = 2_000_000;
 const COUNTED_ITERS: u32 = 1_000;

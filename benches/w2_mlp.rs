@@ -11,7 +11,7 @@ mod common;
 use autodiff::prelude::*;
 use common::{
     assert_close, compare, count_allocs, measure_each, profile_seconds, report, report_compared,
-    sgemm, spin, Mat, MS,
+    report_forward, sgemm, spin, Mat, MS, REPEATS, WARMUP,
 };
 use std::hint::black_box;
 
@@ -20,8 +20,6 @@ const IN: usize = 784;
 const HIDDEN: usize = 256;
 const CLASSES: usize = 10;
 const LR: f32 = 0.01;
-const WARMUP: usize = 3;
-const REPEATS: usize = 21;
 /// Steps per timed repeat.
 const ITERS: u32 = 10;
 
@@ -333,13 +331,7 @@ fn main() {
         &step_t,
         MS,
     );
-    report_compared(
-        "forward",
-        "library forward (eager, no tape)",
-        "hand-written forward",
-        &fwd,
-        MS,
-    );
+    report_forward(&fwd, MS);
     report("library forward (recorded, no backward)", &recorded, MS);
     println!(
         "  library step / eager forward: {:.2}x",

@@ -10,14 +10,12 @@ use autodiff::kernels::tanh;
 use autodiff::prelude::*;
 use common::{
     assert_close, compare, count_allocs, measure_each, profile_seconds, report, report_compared,
-    spin, US,
+    report_forward, spin, REPEATS, US, WARMUP,
 };
 use std::hint::black_box;
 
 const N: usize = 1024;
 const STEPS: usize = 50;
-const WARMUP: usize = 3;
-const REPEATS: usize = 21;
 const LIBRARY_ITERS: u32 = 10;
 const HAND_ITERS: u32 = 10;
 
@@ -181,13 +179,7 @@ fn main() {
         &full,
         US,
     );
-    report_compared(
-        "forward",
-        "library forward (eager, no tape)",
-        "hand-written forward",
-        &fwd,
-        US,
-    );
+    report_forward(&fwd, US);
     report("library forward (recorded, no backward)", &recorded, US);
     println!(
         "  library forward + backward / eager forward: {:.2}x",

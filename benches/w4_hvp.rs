@@ -10,13 +10,12 @@ mod common;
 use autodiff::kernels::tanh;
 use autodiff::prelude::*;
 use common::{
-    assert_close, compare, count_allocs, profile_seconds, report_compared, sgemm, spin, Mat, US,
+    assert_close, compare, count_allocs, profile_seconds, report_compared, report_forward, sgemm,
+    spin, Mat, REPEATS, US, WARMUP,
 };
 use std::hint::black_box;
 
 const N: usize = 64;
-const WARMUP: usize = 3;
-const REPEATS: usize = 21;
 const LIBRARY_ITERS: u32 = 100;
 const HAND_ITERS: u32 = 200;
 
@@ -201,13 +200,7 @@ fn main() {
         &grad,
         US,
     );
-    report_compared(
-        "forward",
-        "library forward (eager, no tape)",
-        "hand-written forward",
-        &fwd,
-        US,
-    );
+    report_forward(&fwd, US);
     println!(
         "  library gradient / forward: {:.2}x, HVP / forward: {:.2}x",
         grad.library.median / fwd.library.median,

@@ -16,6 +16,26 @@ struct Linear<I: Dim, O: Dim, E: Float = f32> {
     bias: Tensor<(O,), E>,
 }
 
+impl<I: Dim, O: Dim, E: Float> Linear<I, O, E>
+where
+    (O, I): ConstShape,
+    (O,): ConstShape,
+{
+    fn randn(rng: &mut Rng) -> Self {
+        Linear {
+            weight: Tensor::randn(rng),
+            bias: Tensor::randn(rng),
+        }
+    }
+
+    fn zeros() -> Self {
+        Linear {
+            weight: Tensor::zeros(),
+            bias: Tensor::zeros(),
+        }
+    }
+}
+
 #[derive(Differentiable)]
 struct Mlp<E: Float = f32> {
     hidden: Linear<U3, U4, E>,
@@ -28,14 +48,8 @@ struct Mlp<E: Float = f32> {
 fn mlp<E: Float>(seed: u64) -> Mlp<E> {
     let rng = &mut Rng::seed(seed);
     Mlp {
-        hidden: Linear {
-            weight: Tensor::randn(rng),
-            bias: Tensor::randn(rng),
-        },
-        out: Linear {
-            weight: Tensor::randn(rng),
-            bias: Tensor::randn(rng),
-        },
+        hidden: Linear::randn(rng),
+        out: Linear::randn(rng),
         scale: Tensor::full(E::from_f64(0.5)),
         steps: 7,
     }
@@ -130,11 +144,13 @@ fn tuples_and_bare_tensors_get_numbered_names_that_round_trip() {
     assert_eq!((back.0.to_vec(), back.1.item()), (vec![1., 2.], 3.));
 }
 
-/// A file with `hidden` and `out` layers, `scale`; models below differ from it.
-fn saved_mlp(dir: &tempfile::TempDir) -> PathBuf {
+/// A file with `hidden` and `out` layers, `scale`; models below differ from it. In its own
+/// scratch directory, which lives as long as the returned `TempDir`.
+fn saved_mlp() -> (tempfile::TempDir, PathBuf) {
+    let dir = temp_dir();
     let path = dir.path().join("mlp.safetensors");
     io::save(&mlp::<f32>(0), &path).unwrap();
-    path
+    (dir, path)
 }
 
 fn mismatches<M: Differentiable>(model: &M, path: &PathBuf) -> Vec<Mismatch> {
@@ -155,18 +171,11 @@ struct WithExtra {
 
 #[test]
 fn a_tensor_missing_from_the_file_is_reported() {
-    let dir = temp_dir();
-    let path = saved_mlp(&dir);
+    let (_dir, path) = saved_mlp();
     let rng = &mut Rng::seed(0);
     let model = WithExtra {
-        hidden: Linear {
-            weight: Tensor::randn(rng),
-            bias: Tensor::randn(rng),
-        },
-        out: Linear {
-            weight: Tensor::randn(rng),
-            bias: Tensor::randn(rng),
-        },
+        hidden: Linear::randn(rng),
+        out: Linear::randn(rng),
         scale: Tensor::zeros(),
         extra: Tensor::zeros(),
     };
@@ -185,13 +194,9 @@ struct OnlyHidden {
 
 #[test]
 fn a_tensor_the_model_does_not_have_is_reported() {
-    let dir = temp_dir();
-    let path = saved_mlp(&dir);
+    let (_dir, path) = saved_mlp();
     let model = OnlyHidden {
-        hidden: Linear {
-            weight: Tensor::zeros(),
-            bias: Tensor::zeros(),
-        },
+        hidden: Linear::zeros(),
     };
     let found = mismatches(&model, &path);
     let names: Vec<&str> = found
@@ -217,17 +222,10 @@ struct Wider {
 
 #[test]
 fn a_shape_that_differs_is_reported_for_each_tensor() {
-    let dir = temp_dir();
-    let path = saved_mlp(&dir);
+    let (_dir, path) = saved_mlp();
     let model = Wider {
-        hidden: Linear {
-            weight: Tensor::zeros(),
-            bias: Tensor::zeros(),
-        },
-        out: Linear {
-            weight: Tensor::zeros(),
-            bias: Tensor::zeros(),
-        },
+        hidden: Linear::zeros(),
+        out: Linear::zeros(),
         scale: Tensor::zeros(),
     };
     let expected = [
@@ -247,8 +245,7 @@ fn a_shape_that_differs_is_reported_for_each_tensor() {
 
 #[test]
 fn a_dtype_that_differs_is_reported_for_each_tensor() {
-    let dir = temp_dir();
-    let path = saved_mlp(&dir);
+    let (_dir, path) = saved_mlp();
     let found = mismatches(&mlp::<f64>(0), &path);
     assert_eq!(found.len(), 5);
     assert_eq!(
@@ -270,13 +267,9 @@ struct Everything {
 
 #[test]
 fn every_mismatch_is_reported_at_once_in_the_error_message() {
-    let dir = temp_dir();
-    let path = saved_mlp(&dir);
+    let (_dir, path) = saved_mlp();
     let model = Everything {
-        hidden: Linear {
-            weight: Tensor::zeros(),
-            bias: Tensor::zeros(),
-        },
+        hidden: Linear::zeros(),
         extra: Tensor::zeros(),
     };
     let err = io::load(&model, &path).map(|_| ()).unwrap_err();
@@ -328,22 +321,15 @@ fn files_that_cannot_be_read_or_written_name_their_path() {
 
 #[test]
 fn load_into_overwrites_in_place_and_changes_nothing_on_an_error() {
-    let dir = temp_dir();
-    let path = saved_mlp(&dir);
+    let (_dir, path) = saved_mlp();
     let mut model = mlp::<f32>(5);
     io::load_into(&mut model, &path).unwrap();
     assert_eq!(bits32(&model), bits32(&mlp::<f32>(0)));
     assert_eq!(model.steps, 7);
 
     let mut wider = Wider {
-        hidden: Linear {
-            weight: Tensor::zeros(),
-            bias: Tensor::zeros(),
-        },
-        out: Linear {
-            weight: Tensor::zeros(),
-            bias: Tensor::zeros(),
-        },
+        hidden: Linear::zeros(),
+        out: Linear::zeros(),
         scale: Tensor::full(2.0),
     };
     let err = io::load_into(&mut wider, &path).unwrap_err();

@@ -261,22 +261,12 @@ fn layer_norm_matches_the_formula_for_every_rank() {
     let x2 = Tensor::<(U3, U4), f64>::randn(rng);
     let x3 = Tensor::<(U2, U3, U4), f64>::randn(rng);
     let x4 = Tensor::<(U2, U2, U3, U4), f64>::randn(rng);
-    assert_all_close(
-        norm.forward(&x1).as_slice(),
-        &naive_layer_norm(x1.as_slice(), &w, &b, 1e-5),
-    );
-    assert_all_close(
-        norm.forward(&x2).as_slice(),
-        &naive_layer_norm(x2.as_slice(), &w, &b, 1e-5),
-    );
-    assert_all_close(
-        norm.forward(&x3).as_slice(),
-        &naive_layer_norm(x3.as_slice(), &w, &b, 1e-5),
-    );
-    assert_all_close(
-        norm.forward(&x4).as_slice(),
-        &naive_layer_norm(x4.as_slice(), &w, &b, 1e-5),
-    );
+    // `norm.forward(x)` (its values `y`) against the formula on `x`.
+    let check = |y: &[f64], x: &[f64]| assert_all_close(y, &naive_layer_norm(x, &w, &b, 1e-5));
+    check(norm.forward(&x1).as_slice(), x1.as_slice());
+    check(norm.forward(&x2).as_slice(), x2.as_slice());
+    check(norm.forward(&x3).as_slice(), x3.as_slice());
+    check(norm.forward(&x4).as_slice(), x4.as_slice());
     let xd =
         Tensor::<(Dyn, U4), f64>::from_shape_vec((Dyn(3), U4::default()), x2.to_vec()).unwrap();
     assert_eq!(norm.forward(&xd).to_vec(), norm.forward(&x2).to_vec());

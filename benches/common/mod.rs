@@ -13,6 +13,11 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
+/// Untimed warm-up rounds, then timed rounds, of W1 to W4 (docs/benchmarks.md).
+pub const WARMUP: usize = 3;
+/// See [`WARMUP`].
+pub const REPEATS: usize = 21;
+
 /// The timings of one measured closure, in seconds.
 #[derive(Clone, Copy, Debug)]
 pub struct Timing {
@@ -136,6 +141,18 @@ pub fn report_compared(what: &str, library: &str, hand: &str, c: &Compared, unit
     println!(
         "  ratio library / hand-written, {what}: {:.2}x (median of per-round ratios)",
         c.ratio
+    );
+}
+
+/// Prints the forward-only comparison of W2 to W4: the eager call of the
+/// `#[differentiable]` function (nothing recorded) against the hand-written forward.
+pub fn report_forward(c: &Compared, unit: Unit) {
+    report_compared(
+        "forward",
+        "library forward (eager, no tape)",
+        "hand-written forward",
+        c,
+        unit,
     );
 }
 

@@ -128,76 +128,45 @@ include!(concat!(env!("OUT_DIR"), "/dim_table.rs"));
 type Big<U, X0, X1, X2, X3, X4, X5, X6, X7, X8, X9, X10, X11, X12> =
     UInt<UInt<UInt<UInt<UInt<UInt<UInt<UInt<UInt<UInt<UInt<UInt<UInt<U, X12>, X11>, X10>, X9>, X8>, X7>, X6>, X5>, X4>, X3>, X2>, X1>, X0>;
 
-impl<
-        U: Unsigned,
-        X0: Bit,
-        X1: Bit,
-        X2: Bit,
-        X3: Bit,
-        X4: Bit,
-        X5: Bit,
-        X6: Bit,
-        X7: Bit,
-        X8: Bit,
-        X9: Bit,
-        X10: Bit,
-        X11: Bit,
-        X12: Bit,
-    > Dim for Big<U, X0, X1, X2, X3, X4, X5, X6, X7, X8, X9, X10, X11, X12>
-where
-    Self: Unsigned + Default + Copy + Eq + fmt::Debug + Send + Sync + 'static,
-{
-    type Static = B1;
-    const FIXED: Option<usize> = Some(<Self as Unsigned>::USIZE);
-    fn size(self) -> usize {
-        <Self as Unsigned>::USIZE
-    }
-    fn from_size(n: usize) -> Option<Self> {
-        (n == <Self as Unsigned>::USIZE).then(Self::default)
+/// `impl $trait for Big<U, X0, .., X12> where Self: $bounds { .. }`: the fourteen type
+/// parameters of the three impls below, written once.
+macro_rules! impl_for_big {
+    (impl $trait_:ident where Self: [$($bound:tt)+] { $($body:tt)* }) => {
+        impl<U, X0, X1, X2, X3, X4, X5, X6, X7, X8, X9, X10, X11, X12> $trait_
+            for Big<U, X0, X1, X2, X3, X4, X5, X6, X7, X8, X9, X10, X11, X12>
+        where
+            U: Unsigned,
+            X0: Bit, X1: Bit, X2: Bit, X3: Bit, X4: Bit, X5: Bit, X6: Bit,
+            X7: Bit, X8: Bit, X9: Bit, X10: Bit, X11: Bit, X12: Bit,
+            Self: $($bound)+,
+        {
+            $($body)*
+        }
+    };
+}
+
+impl_for_big! {
+    impl Dim where Self: [Unsigned + Default + Copy + Eq + fmt::Debug + Send + Sync + 'static] {
+        type Static = B1;
+        const FIXED: Option<usize> = Some(<Self as Unsigned>::USIZE);
+        fn size(self) -> usize {
+            <Self as Unsigned>::USIZE
+        }
+        fn from_size(n: usize) -> Option<Self> {
+            (n == <Self as Unsigned>::USIZE).then(Self::default)
+        }
     }
 }
 
-impl<
-        U: Unsigned,
-        X0: Bit,
-        X1: Bit,
-        X2: Bit,
-        X3: Bit,
-        X4: Bit,
-        X5: Bit,
-        X6: Bit,
-        X7: Bit,
-        X8: Bit,
-        X9: Bit,
-        X10: Bit,
-        X11: Bit,
-        X12: Bit,
-    > ConstDim for Big<U, X0, X1, X2, X3, X4, X5, X6, X7, X8, X9, X10, X11, X12>
-where
-    Self: Dim + Unsigned + Default,
-{
-    const SIZE: usize = <Self as Unsigned>::USIZE;
-    type Tn = Self;
+impl_for_big! {
+    impl ConstDim where Self: [Dim + Unsigned + Default] {
+        const SIZE: usize = <Self as Unsigned>::USIZE;
+        type Tn = Self;
+    }
 }
 
-impl<
-        U: Unsigned,
-        X0: Bit,
-        X1: Bit,
-        X2: Bit,
-        X3: Bit,
-        X4: Bit,
-        X5: Bit,
-        X6: Bit,
-        X7: Bit,
-        X8: Bit,
-        X9: Bit,
-        X10: Bit,
-        X11: Bit,
-        X12: Bit,
-    > ToDim for Big<U, X0, X1, X2, X3, X4, X5, X6, X7, X8, X9, X10, X11, X12>
-where
-    Self: ConstDim,
-{
-    type Dim = Self;
+impl_for_big! {
+    impl ToDim where Self: [ConstDim] {
+        type Dim = Self;
+    }
 }

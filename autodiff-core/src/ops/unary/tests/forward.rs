@@ -1,6 +1,6 @@
 //! Forward values against the `std` references of the table, in f64 and f32.
 
-use super::{assert_close, grid, ops, t32, t64};
+use super::{assert_close, grid, ops, t32, t64, widen};
 
 #[test]
 fn forward_f64_matches_reference() {
@@ -18,11 +18,7 @@ fn forward_f64_matches_reference() {
 fn forward_f32_matches_reference() {
     for op in ops() {
         let xs = grid(op.domain.0, op.domain.1, 201);
-        let y: Vec<f64> = (op.on32)(&t32(&xs))
-            .to_vec()
-            .into_iter()
-            .map(f64::from)
-            .collect();
+        let y = widen(&(op.on32)(&t32(&xs)));
         // The reference runs on the f32 inputs, in f64: only the op's rounding differs.
         let expected: Vec<f64> = xs.iter().map(|&x| (op.f)(f64::from(x as f32))).collect();
         assert_close(op.name, &y, &expected, &xs, 1e-6, 1e-7);
@@ -68,11 +64,6 @@ fn gelu_matches_high_precision_values() {
         1e-12,
         0.0,
     );
-    let y32: Vec<f64> = t32(&xs)
-        .gelu()
-        .to_vec()
-        .into_iter()
-        .map(f64::from)
-        .collect();
+    let y32 = widen(&t32(&xs).gelu());
     assert_close("gelu f32", &y32, &expected, &xs, 1e-6, 0.0);
 }

@@ -25,6 +25,11 @@ fn t32(v: &[f64]) -> T32 {
     Tensor::from_shape_vec((Dyn(v.len()),), v.iter().map(|&x| x as f32).collect()).unwrap()
 }
 
+/// The values of an f32 tensor, widened (exactly) to f64 for [`assert_close`].
+fn widen(t: &T32) -> Vec<f64> {
+    t.to_vec().into_iter().map(f64::from).collect()
+}
+
 /// `n` points strictly inside `(lo, hi)`, 0.4 of the way into each of `n` equal cells:
 /// off-centre, so that on the domains below no point falls on a kink (0 for relu/abs,
 /// -0.5 and 1.5 for clamp) or within gradcheck's step of one.
