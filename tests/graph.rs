@@ -112,6 +112,36 @@ fn accumulation_in_the_backward_pass_never_writes_into_a_shared_buffer() {
 }
 
 #[test]
+fn rules_that_write_into_their_gradient_leave_shared_tensors_alone() {
+    // tanh's and `*`'s rules write their result into the gradient they receive when
+    // nobody else holds it. Here it is the caller's seed, then a gradient `+` handed to
+    // both of its parents: each must be copied first, and saved values never change.
+    type V = Tensor<(U8,), f64>;
+    let x = V::from_vec((1..=8).map(|i| f64::from(i) * 0.1).collect()).unwrap();
+    let a = V::from_vec((1..=8).map(|i| 1.0 - f64::from(i) * 0.05).collect()).unwrap();
+    let f = |(x, a): (V, V)| {
+        let t = x.tanh();
+        &(&t * &a) + &(&t * &t)
+    };
+    let retained = vjp(&(x.clone(), a.clone()), f).1.retain();
+    let seed = V::from_vec((1..=8).map(f64::from).collect()).unwrap();
+    let kept = seed.clone();
+    let (gx, ga) = retained.backward_with(seed.clone());
+    assert_eq!(seed.to_vec(), kept.to_vec(), "the seed is the caller's");
+    let (gx2, ga2) = retained.backward_with(seed);
+    assert_eq!((gx.to_vec(), ga.to_vec()), (gx2.to_vec(), ga2.to_vec()));
+    // d/dx = g (a + 2t)(1 - t²), d/da = g t.
+    for i in 0..8 {
+        let (t, g) = (x.to_vec()[i].tanh(), kept.to_vec()[i]);
+        assert!(close(
+            gx.to_vec()[i],
+            g * (a.to_vec()[i] + 2.0 * t) * (1.0 - t * t)
+        ));
+        assert!(close(ga.to_vec()[i], g * t));
+    }
+}
+
+#[test]
 fn input_selection_skips_the_other_branch() {
     let a = scalar(0.3);
     let b = scalar(-0.7);

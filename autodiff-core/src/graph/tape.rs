@@ -31,12 +31,12 @@ pub(crate) type ParentGrads<E> = [Option<RawTensor<E>>; 2];
 /// A backward rule: the output's gradient and which parents want theirs, to the
 /// parents' gradients. Written with raw ops, so it records when a tape is current
 /// (that is how gradients of gradients are taken).
-pub(crate) type BackwardFn<E> = dyn Fn(&RawTensor<E>, [bool; 2]) -> ParentGrads<E>;
+pub(crate) type BackwardFn<E> = dyn Fn(&mut RawTensor<E>, [bool; 2]) -> ParentGrads<E>;
 
 /// A backward rule that adds into its parents' gradients itself (see [`Parents`]), so
 /// that a gradient such as `g * x` for a weight used many times is added in one pass,
 /// without a tensor in between.
-pub(crate) type BackwardIntoFn<E> = dyn Fn(&RawTensor<E>, &mut Parents<'_, E>);
+pub(crate) type BackwardIntoFn<E> = dyn Fn(&mut RawTensor<E>, &mut Parents<'_, E>);
 
 /// A node's backward rule, in one of two forms.
 #[derive(Clone)]
@@ -62,26 +62,29 @@ impl<E: Float> Parents<'_, E> {
             .is_some_and(|id| inputs.iter().any(|t| on_tape(t, id)))
     }
 
-    /// Adds a gradient to parent `i`: `fresh()` computes it as a tensor (recorded when
-    /// a tape records); `add(acc)` adds the same values straight into `acc`, an existing
-    /// gradient of sizes `dims`, when nothing records (`unrecorded`) and the sizes match.
-    pub(crate) fn add(
+    /// Whether parent `i` wants a gradient.
+    pub(crate) fn wants(&self, i: usize) -> bool {
+        self.slots[i].is_some()
+    }
+
+    /// Parent `i`'s gradient so far, for adding into in place: when it has one of sizes
+    /// `dims` that nothing records, and the values to add would not be recorded either
+    /// (`unrecorded`). Copied first if another tensor shares it.
+    pub(crate) fn accumulator(
         &mut self,
         i: usize,
         dims: Dims,
         unrecorded: bool,
-        fresh: impl FnOnce() -> RawTensor<E>,
-        add: impl FnOnce(&mut [E]),
-    ) {
+    ) -> Option<&mut [E]> {
         let recording = self.recording;
-        let Some(slot) = self.slots[i].as_mut() else {
-            return;
-        };
-        match slot.as_mut() {
-            Some(prev) if unrecorded && prev.dims == dims && !self::traced_on(prev, recording) => {
-                add(prev.make_mut())
-            }
-            _ => add_into(slot, &mut Some(fresh()), recording),
+        let prev = self.slots[i].as_mut()?.as_mut()?;
+        (unrecorded && prev.dims == dims && !traced_on(prev, recording)).then(|| prev.make_mut())
+    }
+
+    /// Adds `t` to parent `i`'s gradient (nothing if the parent wants none).
+    pub(crate) fn put(&mut self, i: usize, t: RawTensor<E>) {
+        if let Some(slot) = self.slots[i].as_mut() {
+            add_into(slot, &mut Some(t), self.recording);
         }
     }
 }
@@ -366,7 +369,7 @@ impl<E: Float> Tape<E> {
     pub(crate) fn leaf(&self, value: &RawTensor<E>) -> RawTensor<E> {
         let parent = self.var_of(value);
         let backward = (parent != NO_PARENT).then(|| {
-            Rule::Returns(Rc::new(|g: &RawTensor<E>, _: [bool; 2]| {
+            Rule::Returns(Rc::new(|g: &mut RawTensor<E>, _: [bool; 2]| {
                 [Some(g.clone()), None]
             }))
         });
@@ -409,7 +412,7 @@ pub(crate) fn record<E: Float, F>(
     rule: impl FnOnce(&RawTensor<E>) -> F,
 ) -> RawTensor<E>
 where
-    F: Fn(&RawTensor<E>, [bool; 2]) -> ParentGrads<E> + 'static,
+    F: Fn(&mut RawTensor<E>, [bool; 2]) -> ParentGrads<E> + 'static,
 {
     record_rule(inputs, out, op_name::<F>, |t| {
         Rule::Returns(Rc::new(rule(t)))
@@ -423,7 +426,7 @@ pub(crate) fn record_adding<E: Float, F>(
     rule: impl FnOnce(&RawTensor<E>) -> F,
 ) -> RawTensor<E>
 where
-    F: Fn(&RawTensor<E>, &mut Parents<'_, E>) + 'static,
+    F: Fn(&mut RawTensor<E>, &mut Parents<'_, E>) + 'static,
 {
     record_rule(inputs, out, op_name::<F>, |t| Rule::Adds(Rc::new(rule(t))))
 }

@@ -103,7 +103,7 @@ pub(crate) fn walk<E: Float>(
         // handles in and out of slots stalls on store forwarding (W4 in
         // docs/benchmarks.md). Parents come before the node, so their slots are `below`.
         let (below, here) = grads.split_at_mut(v - lo);
-        let g = here[0].as_ref().expect("checked above");
+        let g = here[0].as_mut().expect("checked above");
         match &rule {
             Rule::Returns(rule) => {
                 let mut got = rule(g, wants);

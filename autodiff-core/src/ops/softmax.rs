@@ -45,7 +45,7 @@ pub(crate) fn logsumexp_raw<E: Float>(x: &RawTensor<E>, axis: usize, keep: bool)
     let x2 = x.clone();
     record(&[x], RawTensor::new(to, lse), |y| {
         let y = y.clone();
-        move |g: &RawTensor<E>, _: [bool; 2]| {
+        move |g: &mut RawTensor<E>, _: [bool; 2]| {
             let p = exp_raw(&sub_raw(&x2, &reshape_raw(&y, kept)));
             [Some(mul_raw(&p, &reshape_raw(g, kept))), None]
         }

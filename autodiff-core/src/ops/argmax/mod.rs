@@ -42,7 +42,7 @@ pub(crate) fn gather_raw<E: Float>(
     let out = RawTensor::new(to, kernel::gather_axis(x.as_slice(), split, idx));
     let (from, idx) = (x.dims, Arc::clone(idx));
     record(&[x], out, |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(scatter_raw(g, split, &idx, from)), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(scatter_raw(g, split, &idx, from)), None]
     })
 }
 
@@ -57,7 +57,7 @@ pub(crate) fn scatter_raw<E: Float>(
     let out = RawTensor::new(to, kernel::scatter_axis(g.as_slice(), split, idx));
     let (from, idx) = (g.dims, Arc::clone(idx));
     record(&[g], out, |_| {
-        move |gg: &RawTensor<E>, _: [bool; 2]| [Some(gather_raw(gg, split, &idx, from)), None]
+        move |gg: &mut RawTensor<E>, _: [bool; 2]| [Some(gather_raw(gg, split, &idx, from)), None]
     })
 }
 

@@ -28,7 +28,7 @@ pub(crate) fn add_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor
     let out = kernel::zip_broadcast("add", a, b, |x, y| x + y);
     let (da, db) = (a.dims, b.dims);
     record(&[a, b], out, |_| {
-        move |g: &RawTensor<E>, w: [bool; 2]| {
+        move |g: &mut RawTensor<E>, w: [bool; 2]| {
             [w[0].then(|| sum_to(g, da)), w[1].then(|| sum_to(g, db))]
         }
     })
@@ -39,7 +39,7 @@ pub(crate) fn sub_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor
     let out = kernel::zip_broadcast("sub", a, b, |x, y| x - y);
     let (da, db) = (a.dims, b.dims);
     record(&[a, b], out, |_| {
-        move |g: &RawTensor<E>, w: [bool; 2]| {
+        move |g: &mut RawTensor<E>, w: [bool; 2]| {
             [
                 w[0].then(|| sum_to(g, da)),
                 w[1].then(|| sum_to(&neg_raw(g), db)),
@@ -48,34 +48,40 @@ pub(crate) fn sub_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor
     })
 }
 
-/// `a * b`, recorded. Backward: `(g * b, g * a)`. A parent that already has a gradient
-/// (a weight used at every step of a chain) gets `g * b` added to it in one pass, when
-/// nothing records and nothing broadcasts.
+/// `a * b`, recorded. Backward: `(g * b, g * a)`. When nothing records and nothing
+/// broadcasts, a parent that already has a gradient (a weight used at every step of a
+/// chain) gets `g * b` added to it in one pass, and the other takes over `g`'s buffer.
 pub(crate) fn mul_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
     let out = kernel::zip_broadcast("mul", a, b, |x, y| x * y);
     record_adding(&[a, b], out, |_| {
         let (a, b) = (a.clone(), b.clone());
-        move |g: &RawTensor<E>, parents: &mut Parents<'_, E>| {
+        move |g: &mut RawTensor<E>, parents: &mut Parents<'_, E>| {
             let fused = g.dims == a.dims && g.dims == b.dims && !parents.records(&[g, &a, &b]);
-            let add_product = |acc: &mut [E], x: &RawTensor<E>| {
+            let add_product = |acc: &mut [E], g: &RawTensor<E>, x: &RawTensor<E>| {
                 for (acc, (&g, &x)) in acc.iter_mut().zip(g.as_slice().iter().zip(x.as_slice())) {
                     *acc = *acc + g * x;
                 }
             };
-            parents.add(
-                0,
-                a.dims,
-                fused,
-                || sum_to(&mul_raw(g, &b), a.dims),
-                |acc| add_product(acc, &b),
-            );
-            parents.add(
-                1,
-                b.dims,
-                fused,
-                || sum_to(&mul_raw(g, &a), b.dims),
-                |acc| add_product(acc, &a),
-            );
+            // `b`'s first: `a`'s may then overwrite `g`.
+            if let Some(acc) = parents.accumulator(1, b.dims, fused) {
+                add_product(acc, g, &a);
+            } else if parents.wants(1) {
+                parents.put(1, sum_to(&mul_raw(g, &a), b.dims));
+            }
+            if let Some(acc) = parents.accumulator(0, a.dims, fused) {
+                add_product(acc, g, &b);
+            } else if parents.wants(0) {
+                let ga = if fused {
+                    // `g * b` in `g`'s buffer (copied first if another tensor holds it).
+                    for (g, &b) in g.make_mut().iter_mut().zip(b.as_slice()) {
+                        *g = *g * b;
+                    }
+                    g.clone()
+                } else {
+                    sum_to(&mul_raw(g, &b), a.dims)
+                };
+                parents.put(0, ga);
+            }
         }
     })
 }
@@ -86,7 +92,7 @@ pub(crate) fn div_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor
     let (da, b2) = (a.dims, b.clone());
     record(&[a, b], out, |out| {
         let out = out.clone();
-        move |g: &RawTensor<E>, w: [bool; 2]| {
+        move |g: &mut RawTensor<E>, w: [bool; 2]| {
             let ga = div_raw(g, &b2);
             let gb = w[1].then(|| sum_to(&neg_raw(&mul_raw(&ga, &out)), b2.dims));
             [w[0].then(|| sum_to(&ga, da)), gb]
@@ -121,7 +127,7 @@ fn select_raw<E: Float>(
             b,
             move |x, y| if take_a(x, y) { E::ONE } else { E::ZERO },
         );
-        move |g: &RawTensor<E>, w: [bool; 2]| {
+        move |g: &mut RawTensor<E>, w: [bool; 2]| {
             let ga = w[0].then(|| sum_to(&mul_raw(g, &mask), da));
             let gb =
                 w[1].then(|| sum_to(&mul_raw(g, &add_scalar_raw(&neg_raw(&mask), E::ONE)), db));
@@ -133,21 +139,21 @@ fn select_raw<E: Float>(
 /// `-x`, recorded. Backward: `-g`.
 pub(crate) fn neg_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     record(&[x], x.map(|v| -v), |_| {
-        |g: &RawTensor<E>, _: [bool; 2]| [Some(neg_raw(g)), None]
+        |g: &mut RawTensor<E>, _: [bool; 2]| [Some(neg_raw(g)), None]
     })
 }
 
 /// `x * s` for a constant `s`, recorded. Backward: `g * s`.
 pub(crate) fn scale_raw<E: Float>(x: &RawTensor<E>, s: E) -> RawTensor<E> {
     record(&[x], x.map(|v| v * s), |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(scale_raw(g, s)), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(scale_raw(g, s)), None]
     })
 }
 
 /// `x + s` for a constant `s`, recorded. Backward: `g`.
 pub(crate) fn add_scalar_raw<E: Float>(x: &RawTensor<E>, s: E) -> RawTensor<E> {
     record(&[x], x.map(|v| v + s), |_| {
-        |g: &RawTensor<E>, _: [bool; 2]| [Some(g.clone()), None]
+        |g: &mut RawTensor<E>, _: [bool; 2]| [Some(g.clone()), None]
     })
 }
 
@@ -156,7 +162,7 @@ pub(crate) fn rdiv_scalar_raw<E: Float>(s: E, x: &RawTensor<E>) -> RawTensor<E> 
     let x2 = x.clone();
     record(&[x], x.map(|v| s / v), |out| {
         let out = out.clone();
-        move |g: &RawTensor<E>, _: [bool; 2]| {
+        move |g: &mut RawTensor<E>, _: [bool; 2]| {
             [Some(neg_raw(&div_raw(&mul_raw(g, &out), &x2))), None]
         }
     })

@@ -32,7 +32,7 @@ pub(crate) fn concat_raw<E: Float>(
     let out = kernel::concat(a, b, axis);
     let (na, nb) = (a.dims[axis], b.dims[axis]);
     record(&[a, b], out, |_| {
-        move |g: &RawTensor<E>, w: [bool; 2]| {
+        move |g: &mut RawTensor<E>, w: [bool; 2]| {
             [
                 w[0].then(|| slice_raw(g, axis, 0, na)),
                 w[1].then(|| slice_raw(g, axis, na, na + nb)),

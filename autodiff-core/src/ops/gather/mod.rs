@@ -23,7 +23,7 @@ pub(crate) fn gather_raw<E: Float>(x: &RawTensor<E>, labels: &RawTensor<usize>) 
     let classes = x.dims[1];
     let labels = labels.clone();
     record(&[x], kernel::gather(x, labels.as_slice()), |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(scatter_raw(g, &labels, classes)), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(scatter_raw(g, &labels, classes)), None]
     })
 }
 
@@ -38,7 +38,7 @@ pub(crate) fn scatter_raw<E: Float>(
     record(
         &[x],
         kernel::scatter(x, labels.as_slice(), classes, E::ZERO),
-        |_| move |g: &RawTensor<E>, _: [bool; 2]| [Some(gather_raw(g, &labels)), None],
+        |_| move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(gather_raw(g, &labels)), None],
     )
 }
 

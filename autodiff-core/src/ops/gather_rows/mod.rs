@@ -27,7 +27,9 @@ pub(crate) fn gather_rows_raw<E: Float>(
     let rows = x.dims[0];
     let indices = indices.clone();
     record(&[x], kernel::gather_rows(x, indices.as_slice()), |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(scatter_add_rows_raw(g, &indices, rows)), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| {
+            [Some(scatter_add_rows_raw(g, &indices, rows)), None]
+        }
     })
 }
 
@@ -42,7 +44,7 @@ pub(crate) fn scatter_add_rows_raw<E: Float>(
     record(
         &[x],
         kernel::scatter_add_rows(x, indices.as_slice(), rows),
-        |_| move |g: &RawTensor<E>, _: [bool; 2]| [Some(gather_rows_raw(g, &indices)), None],
+        |_| move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(gather_rows_raw(g, &indices)), None],
     )
 }
 

@@ -31,7 +31,7 @@ pub(crate) fn matmul_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTen
     let out = kernel::matmul(a, b);
     let (a2, b2) = (a.clone(), b.clone());
     record(&[a, b], out, |_| {
-        move |g: &RawTensor<E>, w: [bool; 2]| matmul_backward(&a2, &b2, g, w)
+        move |g: &mut RawTensor<E>, w: [bool; 2]| matmul_backward(&a2, &b2, g, w)
     })
 }
 
@@ -77,7 +77,7 @@ pub(crate) fn matvec_t_raw<E: Float>(a: &RawTensor<E>, v: &RawTensor<E>) -> RawT
     let out = kernel::mm(a, &v.with_dims(Dims::new(&[m, 1])), true, false);
     let (a2, v2) = (a.clone(), v.clone());
     record(&[a, v], out.with_dims(Dims::new(&[k])), |_| {
-        move |h: &RawTensor<E>, w: [bool; 2]| {
+        move |h: &mut RawTensor<E>, w: [bool; 2]| {
             [
                 w[0].then(|| outer_raw(&v2, h)),
                 w[1].then(|| matmul_raw(&a2, h)),
@@ -95,7 +95,7 @@ pub(crate) fn outer_raw<E: Float>(u: &RawTensor<E>, v: &RawTensor<E>) -> RawTens
     );
     let (u2, v2) = (u.clone(), v.clone());
     record(&[u, v], kernel::mm(&col, &row, false, false), |_| {
-        move |h: &RawTensor<E>, w: [bool; 2]| {
+        move |h: &mut RawTensor<E>, w: [bool; 2]| {
             [
                 w[0].then(|| matmul_raw(h, &v2)),
                 w[1].then(|| matvec_t_raw(h, &u2)),
@@ -135,7 +135,7 @@ fn mm_raw_laid_out<E: Float>(
     };
     let (a2, b2) = (a.clone(), b.clone());
     record(&[a, b], out, |_| {
-        move |g: &RawTensor<E>, w: [bool; 2]| mm_backward(&a2, &b2, ta, tb, g, w)
+        move |g: &mut RawTensor<E>, w: [bool; 2]| mm_backward(&a2, &b2, ta, tb, g, w)
     })
 }
 
@@ -170,7 +170,7 @@ fn mm_backward<E: Float>(
 /// The transpose of the last two axes, recorded. Backward: the transpose of `g`.
 pub(crate) fn transpose_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     record(&[x], kernel::transpose_last2(x), |_| {
-        |g: &RawTensor<E>, _: [bool; 2]| [Some(transpose_raw(g)), None]
+        |g: &mut RawTensor<E>, _: [bool; 2]| [Some(transpose_raw(g)), None]
     })
 }
 

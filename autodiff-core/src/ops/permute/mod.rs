@@ -32,7 +32,7 @@ pub(crate) fn permute_raw<E: Float>(x: &RawTensor<E>, perm: &[usize]) -> RawTens
     }
     let rank = perm.len();
     record(&[x], kernel::permute(x, perm), |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(permute_raw(g, &inverse[..rank])), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(permute_raw(g, &inverse[..rank])), None]
     })
 }
 

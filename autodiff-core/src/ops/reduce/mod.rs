@@ -41,7 +41,7 @@ pub(crate) fn sum_to<E: Float>(x: &RawTensor<E>, to: Dims) -> RawTensor<E> {
         RawTensor::from_zeroed(to, |out| kernel::sum_to(x, to, out))
     };
     record(&[x], out, |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(expand_to(g, from)), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(expand_to(g, from)), None]
     })
 }
 
@@ -59,7 +59,7 @@ pub(crate) fn expand_to<E: Float>(x: &RawTensor<E>, to: Dims) -> RawTensor<E> {
         _ => zip_broadcast("expand", &RawTensor::filled(to, E::ZERO), x, |_, v| v),
     };
     record(&[x], out, |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(sum_to(g, from)), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(sum_to(g, from)), None]
     })
 }
 
@@ -78,7 +78,9 @@ pub(crate) fn sum_axis_raw<E: Float>(x: &RawTensor<E>, axis: usize, keep: bool) 
         kernel::sum_axis(x.as_slice(), AxisSplit::of(from, axis)),
     );
     record(&[x], out, |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(expand_to(&reshape_raw(g, kept), from)), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| {
+            [Some(expand_to(&reshape_raw(g, kept), from)), None]
+        }
     })
 }
 

@@ -20,7 +20,7 @@ pub(crate) fn reshape_raw<E: Float>(x: &RawTensor<E>, to: Dims) -> RawTensor<E> 
     }
     let from = x.dims;
     record(&[x], x.with_dims(to), |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(reshape_raw(g, from)), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(reshape_raw(g, from)), None]
     })
 }
 

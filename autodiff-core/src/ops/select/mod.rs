@@ -46,7 +46,7 @@ pub(crate) fn masked_raw<E: Float>(
     );
     let mask = mask.clone();
     record(&[x], out, |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(masked_raw(g, &mask, keep)), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(masked_raw(g, &mask, keep)), None]
     })
 }
 
@@ -77,7 +77,7 @@ pub(crate) fn where_raw<E: Float>(
     );
     let (da, db) = (a.dims, b.dims);
     record(&[a, b], out, |_| {
-        move |g: &RawTensor<E>, w: [bool; 2]| {
+        move |g: &mut RawTensor<E>, w: [bool; 2]| {
             [
                 w[0].then(|| sum_to(&masked_raw(g, &m, true), da)),
                 w[1].then(|| sum_to(&masked_raw(g, &m, false), db)),

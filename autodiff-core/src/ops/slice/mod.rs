@@ -32,7 +32,7 @@ pub(crate) fn slice_raw<E: Float>(
         return x.clone();
     }
     record(&[x], kernel::slice(x, axis, start, end), |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(pad_raw(g, axis, start, total)), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(pad_raw(g, axis, start, total)), None]
     })
 }
 
@@ -49,7 +49,9 @@ pub(crate) fn pad_raw<E: Float>(
         return x.clone();
     }
     record(&[x], kernel::pad(x, axis, start, total, E::ZERO), |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(slice_raw(g, axis, start, start + len)), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| {
+            [Some(slice_raw(g, axis, start, start + len)), None]
+        }
     })
 }
 

@@ -1,6 +1,6 @@
 //! Smooth activations: `sigmoid`, `tanh`, `softplus`, `gelu`.
 
-use super::derivative::{times_derivative_raw, Derivative};
+use super::derivative::{times_derivative_of, Derivative};
 use super::kernel::{self, via_f64};
 use super::{exp_raw, fastmath, square_raw};
 use crate::graph::tape::record;
@@ -13,8 +13,8 @@ use crate::{Float, Shape, Tensor};
 pub(crate) fn sigmoid_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     record(&[x], x.map(fastmath::sigmoid), |y| {
         let y = y.clone();
-        move |g: &RawTensor<E>, _: [bool; 2]| {
-            [Some(times_derivative_raw(g, &y, Derivative::Sigmoid)), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| {
+            [Some(times_derivative_of(g, &y, Derivative::Sigmoid)), None]
         }
     })
 }
@@ -24,8 +24,8 @@ pub(crate) fn sigmoid_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
 pub(crate) fn tanh_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     record(&[x], x.map(fastmath::tanh), |y| {
         let y = y.clone();
-        move |g: &RawTensor<E>, _: [bool; 2]| {
-            [Some(times_derivative_raw(g, &y, Derivative::Tanh)), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| {
+            [Some(times_derivative_of(g, &y, Derivative::Tanh)), None]
         }
     })
 }
@@ -34,7 +34,7 @@ pub(crate) fn tanh_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
 pub(crate) fn softplus_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     let x2 = x.clone();
     record(&[x], x.map(kernel::softplus), |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(mul_raw(g, &sigmoid_raw(&x2))), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(mul_raw(g, &sigmoid_raw(&x2))), None]
     })
 }
 
@@ -42,7 +42,9 @@ pub(crate) fn softplus_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
 pub(crate) fn gelu_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     let x2 = x.clone();
     record(&[x], x.map(via_f64(kernel::gelu)), |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(mul_raw(g, &gelu_derivative_raw(&x2))), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| {
+            [Some(mul_raw(g, &gelu_derivative_raw(&x2))), None]
+        }
     })
 }
 
@@ -51,7 +53,7 @@ pub(crate) fn gelu_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
 fn gelu_derivative_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     let x2 = x.clone();
     record(&[x], x.map(via_f64(kernel::gelu_derivative)), |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| {
+        move |g: &mut RawTensor<E>, _: [bool; 2]| {
             let two_minus_x2 = add_scalar_raw(&neg_raw(&square_raw(&x2)), E::from_f64(2.0));
             [
                 Some(mul_raw(g, &mul_raw(&normal_pdf_raw(&x2), &two_minus_x2))),

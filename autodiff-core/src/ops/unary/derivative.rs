@@ -75,6 +75,22 @@ impl<E: Float> Derivative<E> {
         }
     }
 
+    /// `g *= k(s)` element-wise in place: [`Derivative::apply`]'s arithmetic.
+    fn apply_in_place(self, g: &mut [E], s: &[E]) {
+        fn pass<E: Float>(g: &mut [E], s: &[E], f: impl Fn(E, E) -> E) {
+            for (g, &s) in g.iter_mut().zip(s) {
+                *g = f(*g, s);
+            }
+        }
+        match self {
+            Derivative::Tanh => pass(g, s, |g, y| g * (E::ONE - y * y)),
+            Derivative::Sigmoid => pass(g, s, |g, y| g * (y * (E::ONE - y))),
+            Derivative::Powi { c, m: 0 } => pass(g, s, move |g, _| g * c),
+            Derivative::Powi { c, m: 1 } => pass(g, s, move |g, x| g * (x * c)),
+            k => pass(g, s, move |g, x| g * k.at(x)),
+        }
+    }
+
     /// `g * k(s)` element-wise, one pass; the kind is matched once, outside the loop.
     fn apply(self, g: &RawTensor<E>, s: &RawTensor<E>) -> RawTensor<E> {
         let op = "backward";
@@ -86,6 +102,22 @@ impl<E: Float> Derivative<E> {
             k => zip_broadcast(op, g, s, move |g, x| g * k.at(x)),
         }
     }
+}
+
+/// [`times_derivative_raw`] in a backward rule, whose gradient `g` is the rule's to
+/// overwrite: when nothing records, `g * k(s)` is written into `g`'s buffer (copied
+/// first only if another tensor holds it), so a chain of unary ops makes no tensor per
+/// step in a first-order backward pass. The same bits as [`times_derivative_raw`].
+pub(crate) fn times_derivative_of<E: Float>(
+    g: &mut RawTensor<E>,
+    s: &RawTensor<E>,
+    k: Derivative<E>,
+) -> RawTensor<E> {
+    if g.dims != s.dims || recording(&[g, s]) {
+        return times_derivative_raw(g, s, k);
+    }
+    k.apply_in_place(g.make_mut(), s.as_slice());
+    g.clone()
 }
 
 /// `g * k(s)` element-wise for a gradient `g` and a saved tensor `s` of equal sizes,
@@ -103,7 +135,7 @@ pub(crate) fn times_derivative_raw<E: Float>(
     );
     record(&[g, s], k.apply(g, s), |_| {
         let (g, s) = (g.clone(), s.clone());
-        move |gg: &RawTensor<E>, w: [bool; 2]| {
+        move |gg: &mut RawTensor<E>, w: [bool; 2]| {
             let dg = w[0].then(|| times_derivative_raw(gg, &s, k));
             let ds = match k.next() {
                 Some(dk) if w[1] => Some(if recording(&[gg, &g, &s]) || gg.dims != s.dims {

@@ -62,7 +62,7 @@ use crate::{Float, Shape, Tensor};
 pub(crate) fn exp_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     record(&[x], x.map(fastmath::exp), |y| {
         let y = y.clone();
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(mul_raw(g, &y)), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(mul_raw(g, &y)), None]
     })
 }
 
@@ -70,7 +70,7 @@ pub(crate) fn exp_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
 pub(crate) fn ln_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     let x2 = x.clone();
     record(&[x], x.map(E::ln), |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(div_raw(g, &x2)), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(div_raw(g, &x2)), None]
     })
 }
 
@@ -83,7 +83,7 @@ pub(crate) fn masked_raw<E: Float>(
 ) -> RawTensor<E> {
     record(&[x], x.map(f), |_| {
         let d = x.map(d);
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(mul_raw(g, &d)), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(mul_raw(g, &d)), None]
     })
 }
 

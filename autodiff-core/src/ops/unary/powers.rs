@@ -1,6 +1,6 @@
 //! Powers: `powi`, `powf`, `sqrt`, `square`, `recip`.
 
-use super::derivative::{times_derivative_raw, Derivative};
+use super::derivative::{times_derivative_of, Derivative};
 use crate::graph::tape::record;
 use crate::ops::binary::{div_raw, scale_raw};
 use crate::tensor::raw::RawTensor;
@@ -38,7 +38,7 @@ pub(crate) fn powf_raw<E: Float>(x: &RawTensor<E>, p: E) -> RawTensor<E> {
     times_derivative(x, x.map(|v| v.powf(p)), k)
 }
 
-/// Records `out = f(x)` with the backward rule `g * k(x)` ([`times_derivative_raw`]).
+/// Records `out = f(x)` with the backward rule `g * k(x)` ([`times_derivative_of`]).
 fn times_derivative<E: Float>(
     x: &RawTensor<E>,
     out: RawTensor<E>,
@@ -46,7 +46,7 @@ fn times_derivative<E: Float>(
 ) -> RawTensor<E> {
     record(&[x], out, |_| {
         let x = x.clone();
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(times_derivative_raw(g, &x, k)), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(times_derivative_of(g, &x, k)), None]
     })
 }
 
@@ -54,7 +54,7 @@ fn times_derivative<E: Float>(
 pub(crate) fn sqrt_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     record(&[x], x.map(E::sqrt), |y| {
         let y = y.clone();
-        move |g: &RawTensor<E>, _: [bool; 2]| {
+        move |g: &mut RawTensor<E>, _: [bool; 2]| {
             [Some(div_raw(g, &scale_raw(&y, E::from_f64(2.0)))), None]
         }
     })
@@ -75,7 +75,7 @@ pub(crate) fn recip_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     record(&[x], x.map(|v| E::ONE / v), |y| {
         let y = y.clone();
         let k = Derivative::Powi { c: -E::ONE, m: 2 };
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(times_derivative_raw(g, &y, k)), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(times_derivative_of(g, &y, k)), None]
     })
 }
 

@@ -10,7 +10,7 @@ use crate::{Float, Shape, Tensor};
 pub(crate) fn sin_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     let x2 = x.clone();
     record(&[x], x.map(E::sin), |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(mul_raw(g, &cos_raw(&x2))), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(mul_raw(g, &cos_raw(&x2))), None]
     })
 }
 
@@ -18,7 +18,7 @@ pub(crate) fn sin_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
 pub(crate) fn cos_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     let x2 = x.clone();
     record(&[x], x.map(E::cos), |_| {
-        move |g: &RawTensor<E>, _: [bool; 2]| [Some(neg_raw(&mul_raw(g, &sin_raw(&x2)))), None]
+        move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(neg_raw(&mul_raw(g, &sin_raw(&x2)))), None]
     })
 }
 
