@@ -469,12 +469,15 @@ fn record_rule<E: Float>(
 }
 
 /// The op that recorded a backward rule, read off the rule's type name: rules are closures
-/// defined in the op's `*_raw` function (`autodiff_core::ops::unary::exp_raw<f64>::{{closure}}`
-/// gives `exp`). Only for display, so an unexpected form just shows as it is.
+/// defined in the op's `*_raw` (or `*_recorded`) function
+/// (`autodiff_core::ops::unary::exp_raw<f64>::{{closure}}` gives `exp`). Only for display, so an unexpected form just shows as it is.
 fn op_name<F>() -> &'static str {
     let full = core::any::type_name::<F>();
     let path = full.split("::{{closure}}").next().unwrap_or(full);
     let path = path.split('<').next().unwrap_or(path);
     let name = path.rsplit("::").next().unwrap_or(path);
-    name.strip_suffix("_raw").unwrap_or(name)
+    ["_raw", "_recorded"]
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix))
+        .unwrap_or(name)
 }

@@ -144,6 +144,17 @@ impl<E: Element> RawTensor<E> {
         self.data.as_slice()
     }
 
+    /// The data for writing when no other tensor shares it (nothing copied), `None`
+    /// otherwise. Unlike [`RawTensor::make_mut`], leaves the trace as it is.
+    pub(crate) fn unique_mut(&mut self) -> Option<&mut [E]> {
+        match &mut self.data {
+            Storage::Inline { len, vals } => Some(&mut vals[..*len as usize]),
+            Storage::Slice(s) => Arc::get_mut(s).map(|s| &mut s[..]),
+            Storage::Vec(v) => Arc::get_mut(v).map(|v| v.as_mut_slice()),
+            Storage::Transposed(_) => None,
+        }
+    }
+
     /// The data for writing: copied first when another tensor shares it. Writing cuts
     /// the tensor off from any graph (its values no longer match what was recorded).
     pub(crate) fn make_mut(&mut self) -> &mut [E] {

@@ -48,6 +48,40 @@ fn broadcast_strides(dims: Dims, out: &[usize; 4]) -> [usize; 4] {
     s
 }
 
+/// `a = f(a, b)` element-wise in `a`'s buffer (sizes `da`), when the result has `a`'s sizes
+/// and `b` repeats along `a` in contiguous runs: `b`'s sizes, leading 1s aside, are the
+/// last sizes of `a` (the same sizes, a bias row, one element). Returns `false`, having
+/// written nothing, otherwise (the caller then takes [`zip_broadcast`]'s path). The same
+/// arithmetic as [`zip_broadcast`], so the same bits.
+pub(crate) fn zip_into<E: Element>(
+    a: &mut [E],
+    da: &Dims,
+    b: &RawTensor<E>,
+    f: impl Fn(E, E) -> E,
+) -> bool {
+    let y = b.as_slice();
+    let lead = b.dims.iter().take_while(|&&d| d == 1).count();
+    let tail = &b.dims[lead..];
+    if b.dims.len() > da.len() || da[da.len() - tail.len()..] != *tail {
+        return false;
+    }
+    if a.is_empty() {
+        return true;
+    }
+    if let [q] = *y {
+        for p in a.iter_mut() {
+            *p = f(*p, q);
+        }
+    } else {
+        for run in a.chunks_exact_mut(y.len()) {
+            for (p, &q) in run.iter_mut().zip(y) {
+                *p = f(*p, q);
+            }
+        }
+    }
+    true
+}
+
 /// `f(a, b)` element-wise with numpy broadcasting.
 ///
 /// # Panics

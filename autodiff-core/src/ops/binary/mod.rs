@@ -16,17 +16,28 @@ pub(crate) mod kernel;
 #[cfg(test)]
 mod tests;
 
-use crate::graph::tape::{record, record_adding, Parents};
+use crate::graph::tape::{record, record_adding, recording, Parents};
 use crate::ops::reduce::sum_to;
 use crate::shape::rules::BroadcastShapes;
 use crate::tensor::raw::RawTensor;
-use crate::{Float, Shape, Tensor};
+use crate::{Dims, Float, Shape, Tensor};
 use core::ops::{Add, Div, Mul, Neg, Sub};
 
 /// `a + b` on raw tensors, recorded. Backward: `(g, g)`, each summed to its operand's shape.
 pub(crate) fn add_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
     let out = kernel::zip_broadcast("add", a, b, |x, y| x + y);
-    let (da, db) = (a.dims, b.dims);
+    add_recorded(a, b, out, a.dims)
+}
+
+/// Records `out = a + b`, where `a`'s sizes are `da` (`a` may be a stand-in that carries
+/// only its trace, see [`into_lhs`]).
+fn add_recorded<E: Float>(
+    a: &RawTensor<E>,
+    b: &RawTensor<E>,
+    out: RawTensor<E>,
+    da: Dims,
+) -> RawTensor<E> {
+    let db = b.dims;
     record(&[a, b], out, |_| {
         move |g: &mut RawTensor<E>, w: [bool; 2]| {
             [w[0].then(|| sum_to(g, da)), w[1].then(|| sum_to(g, db))]
@@ -37,7 +48,17 @@ pub(crate) fn add_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor
 /// `a - b`, recorded. Backward: `(g, -g)`.
 pub(crate) fn sub_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
     let out = kernel::zip_broadcast("sub", a, b, |x, y| x - y);
-    let (da, db) = (a.dims, b.dims);
+    sub_recorded(a, b, out, a.dims)
+}
+
+/// Records `out = a - b`, as [`add_recorded`].
+fn sub_recorded<E: Float>(
+    a: &RawTensor<E>,
+    b: &RawTensor<E>,
+    out: RawTensor<E>,
+    da: Dims,
+) -> RawTensor<E> {
+    let db = b.dims;
     record(&[a, b], out, |_| {
         move |g: &mut RawTensor<E>, w: [bool; 2]| {
             [
@@ -46,6 +67,64 @@ pub(crate) fn sub_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor
             ]
         }
     })
+}
+
+/// How an op on an owned left operand records itself after writing into its buffer.
+type RecordOnto<E> = fn(&RawTensor<E>, &RawTensor<E>, RawTensor<E>, Dims) -> RawTensor<E>;
+
+/// `a op b` for an owned `a` (`t + &b` with `t` a temporary): computed into `a`'s buffer
+/// when no other tensor holds it and the result has `a`'s sizes, so a chain of element-wise
+/// ops on temporaries allocates once; otherwise `raw(&a, b)`. `record_onto` records the op
+/// with `a`'s trace. The ops whose backward rule saves their operands (`*`, `/`) have
+/// none: they write into `a` only when nothing records.
+fn into_lhs<E: Float>(
+    mut a: RawTensor<E>,
+    b: &RawTensor<E>,
+    f: impl Fn(E, E) -> E,
+    raw: fn(&RawTensor<E>, &RawTensor<E>) -> RawTensor<E>,
+    record_onto: Option<RecordOnto<E>>,
+) -> RawTensor<E> {
+    let records = recording(&[&a, b]);
+    if records && record_onto.is_none() {
+        return raw(&a, b);
+    }
+    let (trace, da) = (a.trace, a.dims);
+    let written = a
+        .unique_mut()
+        .is_some_and(|out| kernel::zip_into(out, &da, b, f));
+    if !written {
+        return raw(&a, b);
+    }
+    a.trace = None;
+    match record_onto {
+        Some(record_onto) if records => {
+            // `a`'s buffer holds the result now: recording needs only its trace.
+            let mut operand = RawTensor::filled(Dims::new(&[]), E::ZERO);
+            operand.trace = trace;
+            record_onto(&operand, b, a, da)
+        }
+        _ => a,
+    }
+}
+
+/// `a + b` for an owned `a`, see [`into_lhs`].
+fn add_owned<E: Float>(a: RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
+    into_lhs(a, b, |x, y| x + y, add_raw, Some(add_recorded))
+}
+
+/// `a - b` for an owned `a`, see [`into_lhs`].
+fn sub_owned<E: Float>(a: RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
+    into_lhs(a, b, |x, y| x - y, sub_raw, Some(sub_recorded))
+}
+
+/// `a * b` for an owned `a`, see [`into_lhs`].
+fn mul_owned<E: Float>(a: RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
+    into_lhs(a, b, |x, y| x * y, mul_raw, None)
+}
+
+/// `a / b` for an owned `a`, see [`into_lhs`].
+fn div_owned<E: Float>(a: RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
+    into_lhs(a, b, |x, y| x / y, div_raw, None)
 }
 
 /// `a * b`, recorded. Backward: `(g * b, g * a)`. When nothing records and nothing
@@ -169,7 +248,7 @@ pub(crate) fn rdiv_scalar_raw<E: Float>(s: E, x: &RawTensor<E>) -> RawTensor<E> 
 }
 
 macro_rules! binary_op {
-    ($trait:ident, $method:ident, $raw:ident, $scalar:expr, $rscalar:expr) => {
+    ($trait:ident, $method:ident, $raw:ident, $owned:ident, $scalar:expr, $rscalar:expr) => {
         impl<S1: Shape, S2: Shape, E: Float> $trait<&Tensor<S2, E>> for &Tensor<S1, E>
         where
             S1: BroadcastShapes<S2>,
@@ -196,7 +275,7 @@ macro_rules! binary_op {
         {
             type Output = Tensor<<S1 as BroadcastShapes<S2>>::Out, E>;
             fn $method(self, rhs: &Tensor<S2, E>) -> Self::Output {
-                (&self).$method(rhs)
+                Tensor::from_raw($owned(self.raw, &rhs.raw))
             }
         }
 
@@ -206,7 +285,7 @@ macro_rules! binary_op {
         {
             type Output = Tensor<<S1 as BroadcastShapes<S2>>::Out, E>;
             fn $method(self, rhs: Tensor<S2, E>) -> Self::Output {
-                (&self).$method(&rhs)
+                Tensor::from_raw($owned(self.raw, &rhs.raw))
             }
         }
 
@@ -255,19 +334,35 @@ macro_rules! binary_op {
     };
 }
 
-binary_op!(Add, add, add_raw, |x, s| add_scalar_raw(x, s), |s, x| {
-    add_scalar_raw(x, s)
-});
-binary_op!(Sub, sub, sub_raw, |x, s| add_scalar_raw(x, -s), |s, x| {
-    add_scalar_raw(&neg_raw(x), s)
-});
-binary_op!(Mul, mul, mul_raw, |x, s| scale_raw(x, s), |s, x| scale_raw(
-    x, s
-));
+binary_op!(
+    Add,
+    add,
+    add_raw,
+    add_owned,
+    |x, s| add_scalar_raw(x, s),
+    |s, x| { add_scalar_raw(x, s) }
+);
+binary_op!(
+    Sub,
+    sub,
+    sub_raw,
+    sub_owned,
+    |x, s| add_scalar_raw(x, -s),
+    |s, x| { add_scalar_raw(&neg_raw(x), s) }
+);
+binary_op!(
+    Mul,
+    mul,
+    mul_raw,
+    mul_owned,
+    |x, s| scale_raw(x, s),
+    |s, x| scale_raw(x, s)
+);
 binary_op!(
     Div,
     div,
     div_raw,
+    div_owned,
     |x, s| scale_raw(x, E::ONE / s),
     rdiv_scalar_raw
 );

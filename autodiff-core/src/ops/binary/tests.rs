@@ -147,3 +147,54 @@ fn a_factor_used_at_every_step_adds_its_products_in_place() {
         assert!((ga.to_vec()[i] - 3.0 * a[i] * a[i] * x[i]).abs() < 1e-12);
     }
 }
+
+#[test]
+fn an_owned_left_operand_lends_its_buffer_when_nothing_else_holds_it() {
+    let ptr = |t: &M| t.raw.as_slice().as_ptr();
+    // Eager: every op on an owned temporary writes into it.
+    for op in [
+        |t: M, r: &R| t + r,
+        |t: M, r: &R| t - r,
+        |t: M, r: &R| t * r,
+        |t: M, r: &R| t / r,
+    ] {
+        let t = m() * 2.0;
+        let before = ptr(&t);
+        let want = op(t.clone(), &r()).to_vec(); // shared: a new buffer
+        let out = op(t, &r());
+        assert_eq!(ptr(&out), before, "written in place");
+        assert_eq!(out.to_vec(), want);
+    }
+    // A temporary someone else holds is left alone.
+    let t = m() * 2.0;
+    let kept = t.clone();
+    let out = t + &r();
+    assert_ne!(ptr(&out), ptr(&kept));
+    assert_eq!(kept.to_vec(), (m() * 2.0).to_vec());
+    // A result larger than the left operand needs a new buffer: `(3,) + (2, 3)`.
+    let wide: M = r() + &m();
+    assert_eq!(wide.to_vec(), (&r() + &m()).to_vec());
+    // One element on the right, and a column (not a contiguous run: a new buffer).
+    let one = Tensor::<(U1,), f64>::full(0.5);
+    assert_eq!((m() + &one).to_vec(), (&m() + &one).to_vec());
+    assert_eq!((m() * &c()).to_vec(), (&m() * &c()).to_vec());
+    // An empty left operand.
+    let e = Tensor::<(U0, U3), f64>::zeros() + &r();
+    assert!(e.to_vec().is_empty());
+}
+
+#[test]
+fn ops_on_owned_temporaries_record_like_borrowed_ones() {
+    // `+` and `-` write into their owned operand and record its trace; `*` and `/` save
+    // their operands, so while recording they leave the temporary alone.
+    let p = (m(), r());
+    gradcheck(|(a, b): (M, R)| (&a * &b) + &b, &p).unwrap();
+    gradcheck(|(a, b): (M, R)| (&a * &b) - &b, &p).unwrap();
+    gradcheck(|(a, b): (M, R)| (&a + &b) * &b, &p).unwrap();
+    gradcheck(|(a, b): (M, R)| (&a + &b) / &b, &p).unwrap();
+    gradgradcheck(|(a, b): (M, R)| ((&a * &b) + &b) * &a, &p).unwrap();
+    gradgradcheck(|(a, b): (M, R)| ((&a * &b) - &b) / &b, &p).unwrap();
+    let (_, graph) = vjp(&p, |(a, b)| ((&a * &b) + &b).sum());
+    let dot = graph.to_dot();
+    assert!(dot.contains("label=\"add\\n[2, 3]\""), "{dot}");
+}
