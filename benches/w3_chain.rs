@@ -9,8 +9,8 @@ mod common;
 use autodiff::kernels::tanh;
 use autodiff::prelude::*;
 use common::{
-    assert_close, compare, count_allocs, measure_each, profile_seconds, report, report_compared,
-    report_forward, spin, REPEATS, US, WARMUP,
+    assert_close, compare, count_allocs, measure_each, peak_bytes, profile_seconds, report,
+    report_compared, report_forward, spin, REPEATS, US, WARMUP,
 };
 use std::hint::black_box;
 
@@ -167,6 +167,10 @@ fn main() {
         let (loss, graph) = chain::forward(&a, &b, &x);
         (loss, graph.backward())
     });
+    // Peak memory of one forward + backward: the graph consumed (each node's saved values
+    // freed as soon as it has run) against retained (all kept until the graph drops).
+    let consumed = peak_bytes(|| chain::forward(&a, &b, &x).1.backward());
+    let retained = peak_bytes(|| chain::forward(&a, &b, &x).1.retain().backward());
 
     println!(
         "W3 chain: {STEPS} x tanh(x * a + b) on {N} f32, loss = sum(x); \
@@ -186,6 +190,10 @@ fn main() {
         full.library.median / fwd.library.median
     );
     println!("  library heap allocations per forward + backward: {allocs}");
+    println!(
+        "  library peak heap memory, forward + backward: graph consumed {consumed} bytes, \
+         retained {retained} bytes"
+    );
     report("reference: hand-written, libm tanh", &libm, US);
     println!(
         "  (reference only: f32::tanh, scalar calls into libm; both sides above use the \

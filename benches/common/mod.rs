@@ -10,7 +10,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
 /// Untimed warm-up rounds, then timed rounds, of W1 to W4 (docs/benchmarks.md).
@@ -275,12 +275,24 @@ struct Counting;
 static COUNTING: AtomicBool = AtomicBool::new(false);
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);
 static BYTES: AtomicUsize = AtomicUsize::new(0);
+/// Bytes allocated minus bytes freed since counting started (blocks from before count
+/// when freed, so this can go below 0), and its largest value.
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
 
 impl Counting {
     fn count(size: usize) {
         if COUNTING.load(Relaxed) {
             ALLOCS.fetch_add(1, Relaxed);
             BYTES.fetch_add(size, Relaxed);
+            let live = LIVE.fetch_add(size as isize, Relaxed) + size as isize;
+            PEAK.fetch_max(live, Relaxed);
+        }
+    }
+
+    fn uncount(size: usize) {
+        if COUNTING.load(Relaxed) {
+            LIVE.fetch_sub(size as isize, Relaxed);
         }
     }
 }
@@ -296,10 +308,12 @@ unsafe impl GlobalAlloc for Counting {
         System.alloc_zeroed(layout)
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        Self::uncount(layout.size());
         Self::count(new_size);
         System.realloc(ptr, layout, new_size)
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        Self::uncount(layout.size());
         System.dealloc(ptr, layout)
     }
 }
@@ -336,4 +350,16 @@ pub fn count_allocs<R>(iters: u32, mut f: impl FnMut() -> R) -> Allocs {
         calls: (ALLOCS.load(Relaxed) - a0) as f64 / n,
         bytes: (BYTES.load(Relaxed) - b0) as f64 / n,
     }
+}
+
+/// The most heap memory `f` held at once above what was live when it started, in bytes
+/// (after one uncounted call, so that lazily made state is not counted).
+pub fn peak_bytes<R>(mut f: impl FnMut() -> R) -> usize {
+    black_box(f());
+    LIVE.store(0, Relaxed);
+    PEAK.store(0, Relaxed);
+    COUNTING.store(true, Relaxed);
+    black_box(f());
+    COUNTING.store(false, Relaxed);
+    PEAK.load(Relaxed).max(0) as usize
 }
