@@ -419,6 +419,19 @@ where
     })
 }
 
+/// [`record`] with the op's name given (for ops that share one rule-building function).
+pub(crate) fn record_named<E: Float, F>(
+    inputs: &[&RawTensor<E>],
+    out: RawTensor<E>,
+    op: fn() -> &'static str,
+    rule: impl FnOnce(&RawTensor<E>) -> F,
+) -> RawTensor<E>
+where
+    F: Fn(&mut RawTensor<E>, [bool; 2]) -> ParentGrads<E> + 'static,
+{
+    record_rule(inputs, out, op, |t| Rule::Returns(Rc::new(rule(t))))
+}
+
 /// [`record`] for a rule that adds into its parents' gradients itself ([`Rule::Adds`]).
 pub(crate) fn record_adding<E: Float, F>(
     inputs: &[&RawTensor<E>],
@@ -469,15 +482,12 @@ fn record_rule<E: Float>(
 }
 
 /// The op that recorded a backward rule, read off the rule's type name: rules are closures
-/// defined in the op's `*_raw` (or `*_recorded`) function
-/// (`autodiff_core::ops::unary::exp_raw<f64>::{{closure}}` gives `exp`). Only for display, so an unexpected form just shows as it is.
+/// defined in the op's `*_raw` function (`autodiff_core::ops::unary::exp_raw<f64>::{{closure}}`
+/// gives `exp`). Only for display, so an unexpected form just shows as it is.
 fn op_name<F>() -> &'static str {
     let full = core::any::type_name::<F>();
     let path = full.split("::{{closure}}").next().unwrap_or(full);
     let path = path.split('<').next().unwrap_or(path);
     let name = path.rsplit("::").next().unwrap_or(path);
-    ["_raw", "_recorded"]
-        .iter()
-        .find_map(|suffix| name.strip_suffix(suffix))
-        .unwrap_or(name)
+    name.strip_suffix("_raw").unwrap_or(name)
 }

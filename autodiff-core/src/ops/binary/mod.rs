@@ -16,7 +16,7 @@ pub(crate) mod kernel;
 #[cfg(test)]
 mod tests;
 
-use crate::graph::tape::{record, record_adding, recording, Parents};
+use crate::graph::tape::{record, record_adding, record_named, recording, Parents};
 use crate::ops::reduce::sum_to;
 use crate::shape::rules::BroadcastShapes;
 use crate::tensor::raw::RawTensor;
@@ -29,6 +29,12 @@ pub(crate) fn add_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor
     add_recorded(a, b, out, a.dims)
 }
 
+/// `a - b`, recorded. Backward: `(g, -g)`.
+pub(crate) fn sub_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
+    let out = kernel::zip_broadcast("sub", a, b, |x, y| x - y);
+    sub_recorded(a, b, out, a.dims)
+}
+
 /// Records `out = a + b`, where `a`'s sizes are `da` (`a` may be a stand-in that carries
 /// only its trace, see [`into_lhs`]).
 fn add_recorded<E: Float>(
@@ -37,18 +43,7 @@ fn add_recorded<E: Float>(
     out: RawTensor<E>,
     da: Dims,
 ) -> RawTensor<E> {
-    let db = b.dims;
-    record(&[a, b], out, |_| {
-        move |g: &mut RawTensor<E>, w: [bool; 2]| {
-            [w[0].then(|| sum_to(g, da)), w[1].then(|| sum_to(g, db))]
-        }
-    })
-}
-
-/// `a - b`, recorded. Backward: `(g, -g)`.
-pub(crate) fn sub_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
-    let out = kernel::zip_broadcast("sub", a, b, |x, y| x - y);
-    sub_recorded(a, b, out, a.dims)
+    sum_recorded(a, b, out, da, false)
 }
 
 /// Records `out = a - b`, as [`add_recorded`].
@@ -58,13 +53,27 @@ fn sub_recorded<E: Float>(
     out: RawTensor<E>,
     da: Dims,
 ) -> RawTensor<E> {
+    sum_recorded(a, b, out, da, true)
+}
+
+/// Records `out = a + b` (`a - b` when `minus`). Backward: `(g, g)` (`(g, -g)`), each
+/// summed to its operand's shape.
+fn sum_recorded<E: Float>(
+    a: &RawTensor<E>,
+    b: &RawTensor<E>,
+    out: RawTensor<E>,
+    da: Dims,
+    minus: bool,
+) -> RawTensor<E> {
     let db = b.dims;
-    record(&[a, b], out, |_| {
+    let name: fn() -> &'static str = if minus { || "sub" } else { || "add" };
+    record_named(&[a, b], out, name, |_| {
         move |g: &mut RawTensor<E>, w: [bool; 2]| {
-            [
-                w[0].then(|| sum_to(g, da)),
-                w[1].then(|| sum_to(&neg_raw(g), db)),
-            ]
+            let gb = || match minus {
+                true => sum_to(&neg_raw(g), db),
+                false => sum_to(g, db),
+            };
+            [w[0].then(|| sum_to(g, da)), w[1].then(gb)]
         }
     })
 }
