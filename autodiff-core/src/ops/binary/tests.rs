@@ -194,6 +194,13 @@ fn ops_on_owned_temporaries_record_like_borrowed_ones() {
     gradcheck(|(a, b): (M, R)| (&a + &b) / &b, &p).unwrap();
     gradgradcheck(|(a, b): (M, R)| ((&a * &b) + &b) * &a, &p).unwrap();
     gradgradcheck(|(a, b): (M, R)| ((&a * &b) - &b) / &b, &p).unwrap();
+    // Tensors of a few elements live in the handle: the same, inline.
+    type Two = Tensor<(U2,), f64>;
+    let q = (
+        Two::from_vec(vec![0.5, -1.5]).unwrap(),
+        Two::from_vec(vec![2.0, 0.25]).unwrap(),
+    );
+    gradgradcheck(|(a, b): (Two, Two)| ((&a * &b) + &b) * &a - &b, &q).unwrap();
     let (_, graph) = vjp(&p, |(a, b)| ((&a * &b) + &b).sum());
     let dot = graph.to_dot();
     assert!(dot.contains("label=\"add\\n[2, 3]\""), "{dot}");
