@@ -406,6 +406,7 @@ impl<E: Float> Tape<E> {
 /// untouched and never builds the backward rule, so untraced code pays nothing but this
 /// check. Otherwise `rule` receives the traced output (for rules that reuse it, such as
 /// `exp`) and returns the backward rule.
+#[inline(always)]
 pub(crate) fn record<E: Float, F>(
     inputs: &[&RawTensor<E>],
     out: RawTensor<E>,
@@ -420,6 +421,7 @@ where
 }
 
 /// [`record`] with the op's name given (for ops that share one rule-building function).
+#[inline(always)]
 pub(crate) fn record_named<E: Float, F>(
     inputs: &[&RawTensor<E>],
     out: RawTensor<E>,
@@ -433,6 +435,7 @@ where
 }
 
 /// [`record`] for a rule that adds into its parents' gradients itself ([`Rule::Adds`]).
+#[inline(always)]
 pub(crate) fn record_adding<E: Float, F>(
     inputs: &[&RawTensor<E>],
     out: RawTensor<E>,
@@ -444,6 +447,9 @@ where
     record_rule(inputs, out, op_name::<F>, |t| Rule::Adds(Rc::new(rule(t))))
 }
 
+/// Inlined into every op, so that an untraced op returns its output where it made it (a
+/// handle passed through a call and read back right away stalls on store forwarding).
+#[inline(always)]
 fn record_rule<E: Float>(
     inputs: &[&RawTensor<E>],
     out: RawTensor<E>,
@@ -453,6 +459,16 @@ fn record_rule<E: Float>(
     if inputs.iter().all(|t| t.trace.is_none()) {
         return out;
     }
+    record_traced(inputs, out, op, rule)
+}
+
+/// [`record_rule`] once an input is traced.
+fn record_traced<E: Float>(
+    inputs: &[&RawTensor<E>],
+    out: RawTensor<E>,
+    op: fn() -> &'static str,
+    rule: impl FnOnce(&RawTensor<E>) -> Rule<E>,
+) -> RawTensor<E> {
     let Some(id) = current_id::<E>() else {
         return out;
     };

@@ -42,6 +42,7 @@ impl<S: Shape, E: Element> Clone for Tensor<S, E> {
 
 impl<S: Shape, E: Element> Tensor<S, E> {
     /// Wraps a raw tensor whose sizes the caller has checked against `S`.
+    #[inline(always)]
     pub(crate) fn from_raw(raw: RawTensor<E>) -> Self {
         debug_assert!(
             S::from_dims(&raw.dims).is_some(),
