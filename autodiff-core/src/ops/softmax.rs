@@ -42,8 +42,8 @@ pub(crate) fn logsumexp_raw<E: Float>(x: &RawTensor<E>, axis: usize, keep: bool)
         removed_dims(x.dims, axis)
     };
     let lse = kernel::logsumexp_axis(x.as_slice(), AxisSplit::of(x.dims, axis));
-    let x2 = x.clone();
     record(&[x], RawTensor::new(to, lse), |y| {
+        let x2 = x.clone();
         let y = y.clone();
         move |g: &mut RawTensor<E>, _: [bool; 2]| {
             let p = exp_raw(&sub_raw(&x2, &reshape_raw(&y, kept)));

@@ -177,8 +177,8 @@ pub(crate) fn mul_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor
 /// `a / b`, recorded. Backward: `(g / b, -g * (a / b) / b)`.
 pub(crate) fn div_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
     let out = kernel::zip_broadcast("div", a, b, |x, y| x / y);
-    let (da, b2) = (a.dims, b.clone());
     record(&[a, b], out, |out| {
+        let (da, b2) = (a.dims, b.clone());
         let out = out.clone();
         move |g: &mut RawTensor<E>, w: [bool; 2]| {
             let ga = div_raw(g, &b2);
@@ -247,8 +247,8 @@ pub(crate) fn add_scalar_raw<E: Float>(x: &RawTensor<E>, s: E) -> RawTensor<E> {
 
 /// `s / x` for a constant `s`, recorded. Backward: `-g * (s / x) / x`.
 pub(crate) fn rdiv_scalar_raw<E: Float>(s: E, x: &RawTensor<E>) -> RawTensor<E> {
-    let x2 = x.clone();
     record(&[x], x.map(|v| s / v), |out| {
+        let x2 = x.clone();
         let out = out.clone();
         move |g: &mut RawTensor<E>, _: [bool; 2]| {
             [Some(neg_raw(&div_raw(&mul_raw(g, &out), &x2))), None]

@@ -21,8 +21,8 @@ use crate::{ConstDim, Dim, Dims, Float, Tensor, TensorError};
 /// caller). Backward: `g` scattered into zeros of `x`'s sizes.
 pub(crate) fn gather_raw<E: Float>(x: &RawTensor<E>, labels: &RawTensor<usize>) -> RawTensor<E> {
     let classes = x.dims[1];
-    let labels = labels.clone();
     record(&[x], kernel::gather(x, labels.as_slice()), |_| {
+        let labels = labels.clone();
         move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(scatter_raw(g, &labels, classes)), None]
     })
 }

@@ -25,8 +25,8 @@ pub(crate) fn gather_rows_raw<E: Float>(
     indices: &RawTensor<usize>,
 ) -> RawTensor<E> {
     let rows = x.dims[0];
-    let indices = indices.clone();
     record(&[x], kernel::gather_rows(x, indices.as_slice()), |_| {
+        let indices = indices.clone();
         move |g: &mut RawTensor<E>, _: [bool; 2]| {
             [Some(scatter_add_rows_raw(g, &indices, rows)), None]
         }

@@ -29,8 +29,8 @@ pub(crate) fn matmul_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTen
         return mm_raw(a, b, false, false);
     }
     let out = kernel::matmul(a, b);
-    let (a2, b2) = (a.clone(), b.clone());
     record(&[a, b], out, |_| {
+        let (a2, b2) = (a.clone(), b.clone());
         move |g: &mut RawTensor<E>, w: [bool; 2]| matmul_backward(&a2, &b2, g, w)
     })
 }
@@ -75,8 +75,8 @@ fn matmul_backward<E: Float>(
 pub(crate) fn matvec_t_raw<E: Float>(a: &RawTensor<E>, v: &RawTensor<E>) -> RawTensor<E> {
     let (m, k) = (a.dims[0], a.dims[1]);
     let out = kernel::mm(a, &v.with_dims(Dims::new(&[m, 1])), true, false);
-    let (a2, v2) = (a.clone(), v.clone());
     record(&[a, v], out.with_dims(Dims::new(&[k])), |_| {
+        let (a2, v2) = (a.clone(), v.clone());
         move |h: &mut RawTensor<E>, w: [bool; 2]| {
             [
                 w[0].then(|| outer_raw(&v2, h)),
@@ -93,8 +93,8 @@ pub(crate) fn outer_raw<E: Float>(u: &RawTensor<E>, v: &RawTensor<E>) -> RawTens
         u.with_dims(Dims::new(&[u.dims[0], 1])),
         v.with_dims(Dims::new(&[1, v.dims[0]])),
     );
-    let (u2, v2) = (u.clone(), v.clone());
     record(&[u, v], kernel::mm(&col, &row, false, false), |_| {
+        let (u2, v2) = (u.clone(), v.clone());
         move |h: &mut RawTensor<E>, w: [bool; 2]| {
             [
                 w[0].then(|| matmul_raw(h, &v2)),
@@ -133,8 +133,8 @@ fn mm_raw_laid_out<E: Float>(
     } else {
         kernel::mm(a, b, ta, tb)
     };
-    let (a2, b2) = (a.clone(), b.clone());
     record(&[a, b], out, |_| {
+        let (a2, b2) = (a.clone(), b.clone());
         move |g: &mut RawTensor<E>, w: [bool; 2]| mm_backward(&a2, &b2, ta, tb, g, w)
     })
 }

@@ -44,8 +44,8 @@ pub(crate) fn masked_raw<E: Float>(
         x,
         |m, v| if m == keep { v } else { E::ZERO },
     );
-    let mask = mask.clone();
     record(&[x], out, |_| {
+        let mask = mask.clone();
         move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(masked_raw(g, &mask, keep)), None]
     })
 }

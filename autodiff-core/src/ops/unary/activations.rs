@@ -32,16 +32,16 @@ pub(crate) fn tanh_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
 
 /// ln(1 + e^x), computed stably. Backward: `g * sigmoid(x)`.
 pub(crate) fn softplus_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
-    let x2 = x.clone();
     record(&[x], x.map(kernel::softplus), |_| {
+        let x2 = x.clone();
         move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(mul_raw(g, &sigmoid_raw(&x2))), None]
     })
 }
 
 /// x Φ(x) with the exact normal CDF. Backward: `g * gelu'(x)`.
 pub(crate) fn gelu_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
-    let x2 = x.clone();
     record(&[x], x.map(via_f64(kernel::gelu)), |_| {
+        let x2 = x.clone();
         move |g: &mut RawTensor<E>, _: [bool; 2]| {
             [Some(mul_raw(g, &gelu_derivative_raw(&x2))), None]
         }
@@ -51,8 +51,8 @@ pub(crate) fn gelu_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
 /// gelu'(x) = Φ(x) + x φ(x), recorded so that gelu has a second derivative.
 /// Backward: `g * gelu''(x)` with `gelu''(x) = φ(x) (2 - x²)`.
 fn gelu_derivative_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
-    let x2 = x.clone();
     record(&[x], x.map(via_f64(kernel::gelu_derivative)), |_| {
+        let x2 = x.clone();
         move |g: &mut RawTensor<E>, _: [bool; 2]| {
             let two_minus_x2 = add_scalar_raw(&neg_raw(&square_raw(&x2)), E::from_f64(2.0));
             [

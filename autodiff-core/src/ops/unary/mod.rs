@@ -68,8 +68,8 @@ pub(crate) fn exp_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
 
 /// ln x. Backward: `g / x`.
 pub(crate) fn ln_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
-    let x2 = x.clone();
     record(&[x], x.map(E::ln), |_| {
+        let x2 = x.clone();
         move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(div_raw(g, &x2)), None]
     })
 }

@@ -8,16 +8,16 @@ use crate::{Float, Shape, Tensor};
 
 /// sin x. Backward: `g * cos x`.
 pub(crate) fn sin_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
-    let x2 = x.clone();
     record(&[x], x.map(E::sin), |_| {
+        let x2 = x.clone();
         move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(mul_raw(g, &cos_raw(&x2))), None]
     })
 }
 
 /// cos x. Backward: `-g * sin x`.
 pub(crate) fn cos_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
-    let x2 = x.clone();
     record(&[x], x.map(E::cos), |_| {
+        let x2 = x.clone();
         move |g: &mut RawTensor<E>, _: [bool; 2]| [Some(neg_raw(&mul_raw(g, &sin_raw(&x2)))), None]
     })
 }
