@@ -270,13 +270,14 @@ pub(crate) struct AddWalked<'w, 'a, E: Float>(&'w mut Walked<'a, E>);
 
 impl<E: Float> VisitMut<E> for AddWalked<'_, '_, E> {
     fn tensor<S: Shape>(&mut self, t: &mut Tensor<S, E>) {
-        let (g, dims) = self.0.next_raw();
+        // Read where the pass left it, not moved out (see `walk.rs` on moving handles).
+        let (g, node) = self.0.grads.next().expect("one gradient per input");
         assert_eq!(
             t.dims(),
-            dims,
+            node.dims,
             "backward_into: the sizes of a `Dyn` dimension differ"
         );
-        if let Some(g) = g {
+        if let Some(g) = g.as_ref() {
             for (a, &b) in t.as_mut_slice().iter_mut().zip(g.as_slice()) {
                 *a = *a + b;
             }
