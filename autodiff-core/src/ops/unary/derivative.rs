@@ -9,7 +9,7 @@
 //! and, for the saved tensor, the same op on the next [`Derivative`] with `gg * g`: closed
 //! under differentiation, so every order stays available.
 
-use crate::graph::tape::{record, recording};
+use crate::graph::tape::{record_named, recording};
 use crate::ops::binary::kernel::zip_broadcast;
 use crate::ops::binary::mul_raw;
 use crate::tensor::raw::RawTensor;
@@ -51,6 +51,18 @@ impl<E: Float> Derivative<E> {
             Derivative::Powf { c, p } => s.powf(p) * c,
             Derivative::Affine { a, b } => s * a + b,
             Derivative::Zero => s * E::ZERO,
+        }
+    }
+
+    /// The node's name in `Graph::to_dot`: what it computes, `s` its saved tensor.
+    fn label(self) -> fn() -> &'static str {
+        match self {
+            Derivative::Tanh => || "g*(1-s^2)",
+            Derivative::Sigmoid => || "g*s*(1-s)",
+            Derivative::Powi { .. } => || "g*c*s^m",
+            Derivative::Powf { .. } => || "g*c*s^p",
+            Derivative::Affine { .. } => || "g*(a*s+b)",
+            Derivative::Zero => || "g*s*0",
         }
     }
 
@@ -133,7 +145,7 @@ pub(crate) fn times_derivative_raw<E: Float>(
         g.dims, s.dims,
         "a backward rule's gradient has its value's sizes"
     );
-    record(&[g, s], k.apply(g, s), |_| {
+    record_named(&[g, s], k.apply(g, s), k.label(), |_| {
         let (g, s) = (g.clone(), s.clone());
         move |gg: &mut RawTensor<E>, w: [bool; 2]| {
             let dg = w[0].then(|| times_derivative_raw(gg, &s, k));

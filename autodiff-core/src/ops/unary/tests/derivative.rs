@@ -161,6 +161,14 @@ fn a_hessian_vector_product_records_one_node_per_rule() {
     };
     let (_, graph) = hvp(&x);
     assert_eq!(graph.nodes_visited(&true), 8);
+    // Each rule node is drawn as what it computes.
+    let dot = graph.to_dot();
+    for label in ["g*(1-s^2)", "g*c*s^m", "matvec_t"] {
+        assert!(
+            dot.contains(&format!("label=\"{label}\\n[")),
+            "{label} in {dot}"
+        );
+    }
     // And the product is H v: with t = tanh(W x), H = Wᵀ diag(2 (1 - t²)(1 - 3 t²)) W.
     let t = w.matmul(&x).tanh();
     let s = (t.square() * -1.0 + 1.0) * (t.square() * -3.0 + 1.0) * 2.0;
