@@ -10,8 +10,8 @@ mod common;
 
 use autodiff::prelude::*;
 use common::{
-    assert_close, compare, count_allocs, measure_each, profile_seconds, report, report_compared,
-    report_forward, sgemm, spin, Mat, MS, REPEATS, WARMUP,
+    assert_close, compare, count_allocs, measure_each, profile_seconds, report_compared,
+    report_forward, report_recording, sgemm, spin, Mat, MS, REPEATS, WARMUP,
 };
 use std::hint::black_box;
 
@@ -332,11 +332,7 @@ fn main() {
         MS,
     );
     report_forward(&fwd, MS);
-    report("library forward (recorded, no backward)", &recorded, MS);
-    println!(
-        "  library step / eager forward: {:.2}x",
-        step.library.median / fwd.library.median
-    );
+    report_recording(&recorded, &fwd, ("step", step.library.median), MS);
     let hand_allocs = count_allocs(ITERS, || hand.step(&xh, &lh));
     println!("  library heap allocations per step: {allocs}; with w.t(): {allocs_t}");
     println!("  hand-written heap allocations per step: {hand_allocs} (sgemm's packing buffers)");

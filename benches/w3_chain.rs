@@ -10,7 +10,7 @@ use autodiff::kernels::tanh;
 use autodiff::prelude::*;
 use common::{
     assert_close, compare, count_allocs, measure_each, peak_bytes, profile_seconds, report,
-    report_compared, report_forward, spin, REPEATS, US, WARMUP,
+    report_compared, report_forward, report_recording, spin, REPEATS, US, WARMUP,
 };
 use std::hint::black_box;
 
@@ -184,10 +184,11 @@ fn main() {
         US,
     );
     report_forward(&fwd, US);
-    report("library forward (recorded, no backward)", &recorded, US);
-    println!(
-        "  library forward + backward / eager forward: {:.2}x",
-        full.library.median / fwd.library.median
+    report_recording(
+        &recorded,
+        &fwd,
+        ("forward + backward", full.library.median),
+        US,
     );
     println!("  library heap allocations per forward + backward: {allocs}");
     println!(

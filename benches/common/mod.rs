@@ -156,6 +156,16 @@ pub fn report_forward(c: &Compared, unit: Unit) {
     );
 }
 
+/// Prints the recorded forward of W2 and W3, and how much the library's `what` (its median
+/// `full`, in seconds) costs over its eager forward `fwd`.
+pub fn report_recording(recorded: &Timing, fwd: &Compared, (what, full): (&str, f64), unit: Unit) {
+    report("library forward (recorded, no backward)", recorded, unit);
+    println!(
+        "  library {what} / eager forward: {:.2}x",
+        full / fwd.library.median
+    );
+}
+
 /// Asserts that two results agree within f32 tolerance: every difference at most `rel`
 /// times the largest magnitude in `expected` (or `rel` itself if that is below 1).
 /// Returns the largest difference, to print.

@@ -171,8 +171,8 @@ impl<E: Float> Core<E> {
         RawTensor::filled(self.output.dims, E::ONE)
     }
 
-    /// Flags for "every input".
-    fn all(&self, f: impl FnOnce(&[bool])) {
+    /// Runs `f` with one `true` per input ("every input").
+    fn all<R>(&self, f: impl FnOnce(&[bool]) -> R) -> R {
         const ALL: [bool; 16] = [true; 16];
         match ALL.get(..self.leaves.len()) {
             Some(all) => f(all),
@@ -181,9 +181,7 @@ impl<E: Float> Core<E> {
     }
 
     fn full<G: Gradients<E>>(&self, seed: RawTensor<E>, free: bool) -> G {
-        let mut out = None;
-        self.all(|wanted| out = Some(self.run(seed, wanted, free, |w| G::build(w)).0));
-        out.expect("set by `all`")
+        self.all(|wanted| self.run(seed, wanted, free, |w| G::build(w)).0)
     }
 
     /// Adds a full pass's gradients into `buffer`.
@@ -193,10 +191,7 @@ impl<E: Float> Core<E> {
         free: bool,
         buffer: &mut B,
     ) {
-        self.all(|wanted| {
-            self.run(seed, wanted, free, |w| buffer.accumulate_walked(w))
-                .0
-        });
+        self.all(|wanted| self.run(seed, wanted, free, |w| buffer.accumulate_walked(w)));
     }
 
     fn partial<G: Gradients<E>>(
@@ -311,6 +306,15 @@ impl<E: Float> Build<E> for Selected<'_, '_, '_, E> {
 ///
 /// `G` is the gradient type: it mirrors the primals of [`vjp`] (or the differentiable
 /// arguments of a `#[differentiable]` function).
+///
+/// ```
+/// use autodiff_core::prelude::*;
+/// let w = Tensor::<(U2,), f64>::from_vec(vec![1., 2.]).unwrap();
+/// let (loss, graph): (Tensor<(), f64>, Graph<(), Tensor<(U2,), f64>, f64>) =
+///     vjp(&w, |w| (&w * &w).sum());
+/// assert_eq!(loss.item(), 5.0);
+/// assert_eq!(graph.backward().to_vec(), vec![2., 4.]); // consumed: no second call
+/// ```
 pub struct Graph<S: Shape, G: Gradients<E>, E: Float = f32> {
     core: Core<E>,
     _p: PhantomData<fn() -> (S, G)>,
@@ -470,6 +474,14 @@ impl<S: Shape, G: Gradients<E>, E: Float> Graph<S, G, E> {
 
 /// A graph kept for any number of backward passes (PyTorch's `retain_graph=True`); made
 /// by [`Graph::retain`]. Its methods take `&self`.
+///
+/// ```
+/// use autodiff_core::prelude::*;
+/// let x = Tensor::<(), f64>::full(2.0);
+/// let retained = vjp(&x, |x| x.powi(3)).1.retain();
+/// assert_eq!(retained.backward().item(), 12.0);
+/// assert_eq!(retained.backward().item(), 12.0); // as often as needed
+/// ```
 pub struct Retained<S: Shape, G: Gradients<E>, E: Float = f32> {
     core: Core<E>,
     _p: PhantomData<fn() -> (S, G)>,

@@ -415,15 +415,17 @@ pub(crate) fn record<E: Float, F>(
 where
     F: Fn(&mut RawTensor<E>, [bool; 2]) -> ParentGrads<E> + 'static,
 {
-    record_rule(inputs, out, op_name::<F>, |t| {
+    record_rule(traces(inputs), out, op_name::<F>, |t| {
         Rule::Returns(Rc::new(rule(t)))
     })
 }
 
-/// [`record`] with the op's name given (for ops that share one rule-building function).
+/// [`record`] from the inputs' traces alone (an op that wrote its result into an input's
+/// buffer no longer has that input), with the op's name given (ops that share one
+/// rule-building function).
 #[inline(always)]
 pub(crate) fn record_named<E: Float, F>(
-    inputs: &[&RawTensor<E>],
+    inputs: [Option<Trace>; 2],
     out: RawTensor<E>,
     op: fn() -> &'static str,
     rule: impl FnOnce(&RawTensor<E>) -> F,
@@ -444,19 +446,27 @@ pub(crate) fn record_adding<E: Float, F>(
 where
     F: Fn(&mut RawTensor<E>, &mut Parents<'_, E>) + 'static,
 {
-    record_rule(inputs, out, op_name::<F>, |t| Rule::Adds(Rc::new(rule(t))))
+    record_rule(traces(inputs), out, op_name::<F>, |t| {
+        Rule::Adds(Rc::new(rule(t)))
+    })
+}
+
+/// The traces of an op's one or two inputs.
+#[inline(always)]
+fn traces<E: Float>(inputs: &[&RawTensor<E>]) -> [Option<Trace>; 2] {
+    [inputs[0].trace, inputs.get(1).and_then(|t| t.trace)]
 }
 
 /// Inlined into every op, so that an untraced op returns its output where it made it (a
 /// handle passed through a call and read back right away stalls on store forwarding).
 #[inline(always)]
 fn record_rule<E: Float>(
-    inputs: &[&RawTensor<E>],
+    inputs: [Option<Trace>; 2],
     out: RawTensor<E>,
     op: fn() -> &'static str,
     rule: impl FnOnce(&RawTensor<E>) -> Rule<E>,
 ) -> RawTensor<E> {
-    if inputs.iter().all(|t| t.trace.is_none()) {
+    if inputs == [None, None] {
         return out;
     }
     record_traced(inputs, out, op, rule)
@@ -464,7 +474,7 @@ fn record_rule<E: Float>(
 
 /// [`record_rule`] once an input is traced.
 fn record_traced<E: Float>(
-    inputs: &[&RawTensor<E>],
+    inputs: [Option<Trace>; 2],
     out: RawTensor<E>,
     op: fn() -> &'static str,
     rule: impl FnOnce(&RawTensor<E>) -> Rule<E>,
@@ -474,7 +484,7 @@ fn record_traced<E: Float>(
     };
     let mut parents = [NO_PARENT; 2];
     for (slot, t) in parents.iter_mut().zip(inputs) {
-        if let Some(tr) = t.trace.filter(|tr| tr.tape == id) {
+        if let Some(tr) = t.filter(|tr| tr.tape == id) {
             *slot = tr.var;
         }
     }

@@ -115,32 +115,14 @@ pub(crate) fn walk<E: Float>(
                 }
             }
             Rule::Adds(rule) => {
-                let [p0, p1] = parents.map(|p| (p as usize).wrapping_sub(lo));
-                match wants {
-                    [true, true] if p0 != p1 => {
-                        let (s0, s1) = two_slots(below, p0, p1);
-                        let slots = [Some(s0), Some(s1)];
-                        rule(g, &mut Parents { slots, recording });
-                    }
-                    [true, true] => {
-                        // One node twice (`x * x`): its second gradient goes through a
-                        // slot of its own, then is added like a returned one.
-                        let mut second = None;
-                        let slots = [Some(&mut below[p0]), Some(&mut second)];
-                        rule(g, &mut Parents { slots, recording });
-                        add_into(&mut below[p0], &mut second, recording);
-                    }
-                    [true, false] => {
-                        let slots = [Some(&mut below[p0]), None];
-                        rule(g, &mut Parents { slots, recording });
-                    }
-                    [false, true] => {
-                        let slots = [None, Some(&mut below[p1])];
-                        rule(g, &mut Parents { slots, recording });
-                    }
-                    [false, false] => {}
-                }
+                let mut spare = None;
+                let slots = parent_slots(below, parents, lo, wants, &mut spare);
+                rule(g, &mut Parents { slots, recording });
                 here[0] = None;
+                if spare.is_some() {
+                    // A node used twice (`x * x`): its second gradient, as a returned one.
+                    add_into(&mut below[parents[0] as usize - lo], &mut spare, recording);
+                }
             }
         }
         visited += 1;
@@ -154,13 +136,29 @@ pub(crate) fn walk<E: Float>(
     visited
 }
 
-/// Two distinct slots of `grads`, mutably.
-fn two_slots<T>(grads: &mut [T], i: usize, j: usize) -> (&mut T, &mut T) {
-    if i < j {
-        let (low, high) = grads.split_at_mut(j);
-        (&mut low[i], &mut high[0])
-    } else {
-        let (low, high) = grads.split_at_mut(i);
-        (&mut high[0], &mut low[j])
+/// The gradient slots of a node's parents (indices `parents`, less `lo`), `None` for one
+/// that wants no gradient. A parent used twice (`x * x`) gets `spare` as its second slot:
+/// two `&mut` to one slot cannot be.
+fn parent_slots<'s, T>(
+    below: &'s mut [T],
+    parents: [u32; 2],
+    lo: usize,
+    wants: [bool; 2],
+    spare: &'s mut T,
+) -> [Option<&'s mut T>; 2] {
+    let [p0, p1] = parents.map(|p| (p as usize).wrapping_sub(lo));
+    match wants {
+        [true, true] if p0 == p1 => [Some(&mut below[p0]), Some(spare)],
+        [true, true] if p0 < p1 => {
+            let (low, high) = below.split_at_mut(p1);
+            [Some(&mut low[p0]), Some(&mut high[0])]
+        }
+        [true, true] => {
+            let (low, high) = below.split_at_mut(p0);
+            [Some(&mut high[0]), Some(&mut low[p1])]
+        }
+        [true, false] => [Some(&mut below[p0]), None],
+        [false, true] => [None, Some(&mut below[p1])],
+        [false, false] => [None, None],
     }
 }

@@ -22,6 +22,11 @@ impl Dims {
 
     /// Sizes from a slice of at most four.
     ///
+    /// ```
+    /// use autodiff_core::Dims;
+    /// assert_eq!(Dims::new(&[2, 3]).len(), 2);
+    /// ```
+    ///
     /// # Panics
     /// If `sizes` has more than four entries.
     #[inline]
@@ -39,6 +44,12 @@ impl Dims {
     }
 
     /// The number of elements of a tensor with these sizes.
+    ///
+    /// ```
+    /// use autodiff_core::Dims;
+    /// assert_eq!(Dims::new(&[2, 3, 4]).numel(), 24);
+    /// assert_eq!(Dims::new(&[]).numel(), 1); // a scalar
+    /// ```
     #[inline]
     pub fn numel(&self) -> usize {
         let [a, b, c, d] = self.sizes;
@@ -46,6 +57,11 @@ impl Dims {
     }
 
     /// Row-major strides (elements to skip per step along each dimension).
+    ///
+    /// ```
+    /// use autodiff_core::Dims;
+    /// assert_eq!(&*Dims::new(&[2, 3, 4]).strides(), &[12, 4, 1]);
+    /// ```
     #[inline]
     pub fn strides(&self) -> Dims {
         let mut s = [1; 4];

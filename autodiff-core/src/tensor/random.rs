@@ -15,7 +15,12 @@ use crate::{ConstShape, Float, Shape};
 pub struct Rng(fastrand::Rng);
 
 impl Rng {
-    /// A generator from a seed.
+    /// A generator from a seed: the same seed gives the same numbers.
+    ///
+    /// ```
+    /// use autodiff_core::Rng;
+    /// assert_eq!(Rng::seed(3).uniform(), Rng::seed(3).uniform());
+    /// ```
     pub fn seed(seed: u64) -> Self {
         Rng(fastrand::Rng::with_seed(seed))
     }

@@ -16,7 +16,7 @@ pub(crate) mod kernel;
 #[cfg(test)]
 mod tests;
 
-use crate::graph::tape::{record, record_adding, record_named, recording, Parents};
+use crate::graph::tape::{record, record_adding, record_named, recording, Parents, Trace};
 use crate::ops::reduce::sum_to;
 use crate::shape::rules::BroadcastShapes;
 use crate::tensor::raw::RawTensor;
@@ -26,19 +26,19 @@ use core::ops::{Add, Div, Mul, Neg, Sub};
 /// `a + b` on raw tensors, recorded. Backward: `(g, g)`, each summed to its operand's shape.
 pub(crate) fn add_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
     let out = kernel::zip_broadcast("add", a, b, |x, y| x + y);
-    add_recorded(a, b, out, a.dims)
+    add_recorded(a.trace, b, out, a.dims)
 }
 
 /// `a - b`, recorded. Backward: `(g, -g)`.
 pub(crate) fn sub_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
     let out = kernel::zip_broadcast("sub", a, b, |x, y| x - y);
-    sub_recorded(a, b, out, a.dims)
+    sub_recorded(a.trace, b, out, a.dims)
 }
 
-/// Records `out = a + b`, where `a`'s sizes are `da` (`a` may be a stand-in that carries
-/// only its trace, see [`into_lhs`]).
+/// Records `out = a + b` for an `a` known by its trace and sizes `da` (its buffer may hold
+/// `out` by now, see [`into_lhs`]).
 fn add_recorded<E: Float>(
-    a: &RawTensor<E>,
+    a: Option<Trace>,
     b: &RawTensor<E>,
     out: RawTensor<E>,
     da: Dims,
@@ -48,7 +48,7 @@ fn add_recorded<E: Float>(
 
 /// Records `out = a - b`, as [`add_recorded`].
 fn sub_recorded<E: Float>(
-    a: &RawTensor<E>,
+    a: Option<Trace>,
     b: &RawTensor<E>,
     out: RawTensor<E>,
     da: Dims,
@@ -59,7 +59,7 @@ fn sub_recorded<E: Float>(
 /// Records `out = a + b` (`a - b` when `minus`). Backward: `(g, g)` (`(g, -g)`), each
 /// summed to its operand's shape.
 fn sum_recorded<E: Float>(
-    a: &RawTensor<E>,
+    a: Option<Trace>,
     b: &RawTensor<E>,
     out: RawTensor<E>,
     da: Dims,
@@ -67,7 +67,7 @@ fn sum_recorded<E: Float>(
 ) -> RawTensor<E> {
     let db = b.dims;
     let name: fn() -> &'static str = if minus { || "sub" } else { || "add" };
-    record_named(&[a, b], out, name, |_| {
+    record_named([a, b.trace], out, name, |_| {
         move |g: &mut RawTensor<E>, w: [bool; 2]| {
             let gb = || match minus {
                 true => sum_to(&neg_raw(g), db),
@@ -79,7 +79,7 @@ fn sum_recorded<E: Float>(
 }
 
 /// How an op on an owned left operand records itself after writing into its buffer.
-type RecordOnto<E> = fn(&RawTensor<E>, &RawTensor<E>, RawTensor<E>, Dims) -> RawTensor<E>;
+type RecordOnto<E> = fn(Option<Trace>, &RawTensor<E>, RawTensor<E>, Dims) -> RawTensor<E>;
 
 /// `a op b` for an owned `a` (`t + &b` with `t` a temporary): computed into `a`'s buffer
 /// when no other tensor holds it and the result has `a`'s sizes, so a chain of element-wise
@@ -106,12 +106,8 @@ fn into_lhs<E: Float>(
     }
     a.trace = None;
     match record_onto {
-        Some(record_onto) if records => {
-            // `a`'s buffer holds the result now: recording needs only its trace.
-            let mut operand = RawTensor::filled(Dims::new(&[]), E::ZERO);
-            operand.trace = trace;
-            record_onto(&operand, b, a, da)
-        }
+        // `a`'s buffer holds the result now: recording needs only its trace.
+        Some(record_onto) if records => record_onto(trace, b, a, da),
         _ => a,
     }
 }

@@ -87,31 +87,57 @@ impl<E: Float> Derivative<E> {
         }
     }
 
-    /// `g *= k(s)` element-wise in place: [`Derivative::apply`]'s arithmetic.
-    fn apply_in_place(self, g: &mut [E], s: &[E]) {
-        fn pass<E: Float>(g: &mut [E], s: &[E], f: impl Fn(E, E) -> E) {
-            for (g, &s) in g.iter_mut().zip(s) {
-                *g = f(*g, s);
-            }
-        }
+    /// Runs `pass` with the element function `|g, s| g * k(s)`, chosen once outside the
+    /// loop: the common kinds get their own closure, so that the kind is not matched at
+    /// every element. One place for the arithmetic of [`Derivative::apply`] and
+    /// [`Derivative::apply_in_place`], which must give the same bits.
+    #[inline(always)]
+    fn times<P: Pass<E>>(self, pass: P) -> P::Out {
         match self {
-            Derivative::Tanh => pass(g, s, |g, y| g * (E::ONE - y * y)),
-            Derivative::Sigmoid => pass(g, s, |g, y| g * (y * (E::ONE - y))),
-            Derivative::Powi { c, m: 0 } => pass(g, s, move |g, _| g * c),
-            Derivative::Powi { c, m: 1 } => pass(g, s, move |g, x| g * (x * c)),
-            k => pass(g, s, move |g, x| g * k.at(x)),
+            Derivative::Tanh => pass.run(|g, y| g * (E::ONE - y * y)),
+            Derivative::Sigmoid => pass.run(|g, y| g * (y * (E::ONE - y))),
+            Derivative::Powi { c, m: 0 } => pass.run(move |g, _| g * c),
+            Derivative::Powi { c, m: 1 } => pass.run(move |g, x| g * (x * c)),
+            k => pass.run(move |g, x| g * k.at(x)),
         }
     }
 
-    /// `g * k(s)` element-wise, one pass; the kind is matched once, outside the loop.
+    /// `g *= k(s)` element-wise, in place.
+    fn apply_in_place(self, g: &mut [E], s: &[E]) {
+        self.times(InPlace(g, s))
+    }
+
+    /// `g * k(s)` element-wise, one pass.
     fn apply(self, g: &RawTensor<E>, s: &RawTensor<E>) -> RawTensor<E> {
-        let op = "backward";
-        match self {
-            Derivative::Tanh => zip_broadcast(op, g, s, |g, y| g * (E::ONE - y * y)),
-            Derivative::Sigmoid => zip_broadcast(op, g, s, |g, y| g * (y * (E::ONE - y))),
-            Derivative::Powi { c, m: 0 } => zip_broadcast(op, g, s, move |g, _| g * c),
-            Derivative::Powi { c, m: 1 } => zip_broadcast(op, g, s, move |g, x| g * (x * c)),
-            k => zip_broadcast(op, g, s, move |g, x| g * k.at(x)),
+        self.times(Zipped(g, s))
+    }
+}
+
+/// A pass over a gradient and a saved tensor with an element function (see
+/// [`Derivative::times`]).
+trait Pass<E> {
+    type Out;
+    fn run(self, f: impl Fn(E, E) -> E) -> Self::Out;
+}
+
+/// Into a new tensor.
+struct Zipped<'a, E: Float>(&'a RawTensor<E>, &'a RawTensor<E>);
+
+impl<E: Float> Pass<E> for Zipped<'_, E> {
+    type Out = RawTensor<E>;
+    fn run(self, f: impl Fn(E, E) -> E) -> RawTensor<E> {
+        zip_broadcast("backward", self.0, self.1, f)
+    }
+}
+
+/// Into the gradient's buffer.
+struct InPlace<'a, E>(&'a mut [E], &'a [E]);
+
+impl<E: Float> Pass<E> for InPlace<'_, E> {
+    type Out = ();
+    fn run(self, f: impl Fn(E, E) -> E) {
+        for (g, &s) in self.0.iter_mut().zip(self.1) {
+            *g = f(*g, s);
         }
     }
 }
@@ -145,7 +171,7 @@ pub(crate) fn times_derivative_raw<E: Float>(
         g.dims, s.dims,
         "a backward rule's gradient has its value's sizes"
     );
-    record_named(&[g, s], k.apply(g, s), k.label(), |_| {
+    record_named([g.trace, s.trace], k.apply(g, s), k.label(), |_| {
         let (g, s) = (g.clone(), s.clone());
         move |gg: &mut RawTensor<E>, w: [bool; 2]| {
             let dg = w[0].then(|| times_derivative_raw(gg, &s, k));
