@@ -66,6 +66,7 @@ pub mod kernels {
 /// as `::autodiff::__private::...`. Not a public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::graph::compiled;
     pub use crate::graph::ext::{
         assert_differentiable, assert_differentiable_with, assert_tensor_output, copy, ElemOf,
         GradientsExt, GradsOf, Identity, PartialOf, SelectOf, TensorOutput,

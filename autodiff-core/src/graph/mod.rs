@@ -20,6 +20,8 @@
 //! outermost `vjp` has returned, a traced tensor that escaped is a plain constant.
 
 mod accumulate;
+#[doc(hidden)]
+pub mod compiled;
 mod dot;
 pub mod ext;
 pub(crate) mod tape;
@@ -78,12 +80,12 @@ where
     drop(guard);
     let value = if nested { out.clone() } else { out.detach() };
     let graph = Graph {
-        core: Core {
+        core: Core::Taped(Taped {
             tape,
             output: out.raw,
             leaves,
             nested,
-        },
+        }),
         _p: PhantomData,
     };
     (value, graph)
@@ -109,8 +111,15 @@ impl<E: Float> MapTensors<E> for Leaves<'_, E> {
     }
 }
 
-/// What both graph handles hold.
-struct Core<E: Float> {
+/// What both graph handles hold: a recorded tape, or a compiled backward pass
+/// (`#[differentiable]` on a function of known ops, see [`compiled`]).
+enum Core<E: Float> {
+    Taped(Taped<E>),
+    Compiled(compiled::Compiled<E>),
+}
+
+/// A graph recorded on a tape.
+struct Taped<E: Float> {
     tape: Rc<Tape<E>>,
     output: RawTensor<E>,
     /// The inputs' nodes, in visiting order (their sizes are the nodes' `dims`).
@@ -118,7 +127,7 @@ struct Core<E: Float> {
     nested: bool,
 }
 
-impl<E: Float> Drop for Core<E> {
+impl<E: Float> Drop for Taped<E> {
     fn drop(&mut self) {
         // The outermost graph owns its tape: hand it back for the next `vjp` to reuse.
         if !self.nested {
@@ -127,7 +136,7 @@ impl<E: Float> Drop for Core<E> {
     }
 }
 
-impl<E: Float> Core<E> {
+impl<E: Float> Taped<E> {
     /// Runs a backward pass and hands `take` the inputs' gradients (one per input, `None`
     /// where the output does not depend on it or it was not wanted) with their sizes.
     /// Returns what `take` returns and how many nodes ran.
@@ -138,10 +147,6 @@ impl<E: Float> Core<E> {
         free: bool,
         take: impl FnOnce(&mut Walked<'_, E>) -> R,
     ) -> (R, usize) {
-        assert_eq!(
-            seed.dims, self.output.dims,
-            "backward: the seed's sizes differ from the output's"
-        );
         let mut scratch = self.tape.scratch();
         // A nested graph's nodes belong to the enclosing graph too: never free them here.
         let visited = walk::walk(
@@ -156,7 +161,8 @@ impl<E: Float> Core<E> {
         let r = {
             let nodes = self.tape.nodes.borrow();
             take(&mut Walked {
-                grads: scratch.inputs.iter_mut().zip(&nodes[self.leaves_usize()]),
+                grads: scratch.inputs.iter_mut(),
+                nodes: Some(nodes[self.leaves_usize()].iter()),
             })
         };
         self.tape.return_scratch(scratch);
@@ -167,16 +173,81 @@ impl<E: Float> Core<E> {
         self.leaves.start as usize..self.leaves.end as usize
     }
 
+    fn dot(&self) -> String {
+        let out = self
+            .output
+            .trace
+            .filter(|t| t.tape == self.tape.id)
+            .map(|t| t.var);
+        dot::to_dot(&self.tape, out, self.leaves.clone())
+    }
+}
+
+/// Gradient slots of a compiled pass kept on the stack, for up to this many inputs.
+const STACK_INPUTS: usize = 8;
+
+impl<E: Float> Core<E> {
+    /// Runs a backward pass and hands `take` the inputs' gradients (one per input, `None`
+    /// where the output does not depend on it or it was not wanted) with their sizes.
+    /// Returns what `take` returns and how many nodes (ops) ran.
+    fn run<R>(
+        &self,
+        seed: RawTensor<E>,
+        wanted: &[bool],
+        free: bool,
+        take: impl FnOnce(&mut Walked<'_, E>) -> R,
+    ) -> (R, usize) {
+        assert_eq!(
+            seed.dims,
+            self.output_dims(),
+            "backward: the seed's sizes differ from the output's"
+        );
+        match self {
+            Core::Taped(t) => t.run(seed, wanted, free, take),
+            Core::Compiled(c) => {
+                let mut stack: [Option<RawTensor<E>>; STACK_INPUTS] = Default::default();
+                let mut heap = Vec::new();
+                let grads = if c.inputs <= STACK_INPUTS {
+                    &mut stack[..c.inputs]
+                } else {
+                    heap.resize(c.inputs, None);
+                    &mut heap[..]
+                };
+                let ran = c.run(seed, wanted, grads);
+                let r = take(&mut Walked {
+                    grads: grads.iter_mut(),
+                    nodes: None,
+                });
+                (r, ran)
+            }
+        }
+    }
+
+    fn output_dims(&self) -> Dims {
+        match self {
+            Core::Taped(t) => t.output.dims,
+            Core::Compiled(c) => c.output,
+        }
+    }
+
+    /// The number of differentiable inputs.
+    fn inputs(&self) -> usize {
+        match self {
+            Core::Taped(t) => t.leaves.len(),
+            Core::Compiled(c) => c.inputs,
+        }
+    }
+
     fn seed_ones(&self) -> RawTensor<E> {
-        RawTensor::filled(self.output.dims, E::ONE)
+        RawTensor::filled(self.output_dims(), E::ONE)
     }
 
     /// Runs `f` with one `true` per input ("every input").
     fn all<R>(&self, f: impl FnOnce(&[bool]) -> R) -> R {
         const ALL: [bool; 16] = [true; 16];
-        match ALL.get(..self.leaves.len()) {
+        match ALL.get(..self.inputs()) {
             Some(all) => f(all),
-            None => f(&vec![true; self.leaves.len()]),
+            None => f(&vec![true; self.inputs()]),
         }
     }
 
@@ -200,11 +271,11 @@ impl<E: Float> Core<E> {
         select: &G::Select,
         free: bool,
     ) -> G::Partial {
-        let mut wanted = Vec::with_capacity(self.leaves.len());
+        let mut wanted = Vec::with_capacity(self.inputs());
         G::select_flags(select, &mut wanted);
         assert_eq!(
             wanted.len(),
-            self.leaves.len(),
+            self.inputs(),
             "backward: a selection must have one flag per input"
         );
         self.run(seed, &wanted, free, |w| {
@@ -217,12 +288,10 @@ impl<E: Float> Core<E> {
     }
 
     fn dot(&self) -> String {
-        let out = self
-            .output
-            .trace
-            .filter(|t| t.tape == self.tape.id)
-            .map(|t| t.var);
-        dot::to_dot(&self.tape, out, self.leaves.clone())
+        match self {
+            Core::Taped(t) => t.dot(),
+            Core::Compiled(c) => c.dot.to_string(),
+        }
     }
 
     /// The number of nodes a backward pass with this selection runs (for tests and tuning).
@@ -236,24 +305,37 @@ impl<E: Float> Core<E> {
 /// gradient buffer ([`GradBuffer`]) without building a gradient value first.
 #[doc(hidden)]
 pub struct Walked<'a, E: Float> {
-    grads: core::iter::Zip<
-        core::slice::IterMut<'a, Option<RawTensor<E>>>,
-        core::slice::Iter<'a, tape::Node<E>>,
-    >,
+    grads: core::slice::IterMut<'a, Option<RawTensor<E>>>,
+    /// The inputs' nodes, for their sizes; `None` for a compiled pass, which fills every
+    /// wanted input's slot.
+    nodes: Option<core::slice::Iter<'a, tape::Node<E>>>,
 }
 
-impl<E: Float> Walked<'_, E> {
+impl<'a, E: Float> Walked<'a, E> {
+    /// The next input's gradient slot and its sizes (known when the slot is filled).
+    fn next_slot(&mut self) -> (&'a mut Option<RawTensor<E>>, Option<Dims>) {
+        let g = self.grads.next().expect("one gradient per input");
+        let dims = match &mut self.nodes {
+            Some(nodes) => Some(nodes.next().expect("one node per input").dims),
+            None => g.as_ref().map(|g| g.dims),
+        };
+        (g, dims)
+    }
+
     /// The next input's gradient (`None`: zero) and its sizes.
-    fn next_raw(&mut self) -> (Option<RawTensor<E>>, Dims) {
-        let (g, node) = self.grads.next().expect("one gradient per input");
-        (g.take(), node.dims)
+    fn next_raw(&mut self) -> (Option<RawTensor<E>>, Option<Dims>) {
+        let (g, dims) = self.next_slot();
+        (g.take(), dims)
     }
 }
 
 impl<E: Float> Build<E> for Walked<'_, E> {
     fn tensor<S: Shape>(&mut self) -> Tensor<S, E> {
         let (g, dims) = self.next_raw();
-        Tensor::from_raw(g.unwrap_or_else(|| RawTensor::filled(dims, E::ZERO)))
+        Tensor::from_raw(g.unwrap_or_else(|| {
+            let dims = dims.expect("a compiled backward pass fills every wanted input");
+            RawTensor::filled(dims, E::ZERO)
+        }))
     }
     fn optional<S: Shape>(&mut self) -> Option<Tensor<S, E>> {
         Some(self.tensor())
@@ -266,12 +348,14 @@ pub(crate) struct AddWalked<'w, 'a, E: Float>(&'w mut Walked<'a, E>);
 impl<E: Float> VisitMut<E> for AddWalked<'_, '_, E> {
     fn tensor<S: Shape>(&mut self, t: &mut Tensor<S, E>) {
         // Read where the pass left it, not moved out (see `walk.rs` on moving handles).
-        let (g, node) = self.0.grads.next().expect("one gradient per input");
-        assert_eq!(
-            t.dims(),
-            node.dims,
-            "backward_into: the sizes of a `Dyn` dimension differ"
-        );
+        let (g, dims) = self.0.next_slot();
+        if let Some(dims) = dims {
+            assert_eq!(
+                t.dims(),
+                dims,
+                "backward_into: the sizes of a `Dyn` dimension differ"
+            );
+        }
         if let Some(g) = g.as_ref() {
             for (a, &b) in t.as_mut_slice().iter_mut().zip(g.as_slice()) {
                 *a = *a + b;

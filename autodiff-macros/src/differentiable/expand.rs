@@ -3,6 +3,7 @@
 //! and `grad`.
 
 use super::ast::{Arg, Func, Output};
+use super::compile;
 use crate::model::{self, generics, Field, Model};
 use crate::tokens::{mentions, reroot};
 use proc_macro2::{Span, TokenStream};
@@ -37,6 +38,7 @@ pub(crate) fn expand(func: &Func) -> TokenStream {
     let forward_generics = generics::with_predicates(&generics, deferred);
     let where_c = &forward_generics.where_clause;
     let forward_body = forward_body(name, &args, &turbofish, &output);
+    let forward_body = compile::compile(func, &args, name, &forward_body).unwrap_or(forward_body);
     let grad_where = grad_where(&output, &ret, &forward_generics);
     let vis = &item.vis;
     let mod_attrs = item.attrs.iter().filter(|a| carried_to_module(a));

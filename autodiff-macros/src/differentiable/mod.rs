@@ -3,6 +3,7 @@
 //! gives one message and the rest of the crate still sees `f`.
 
 mod ast;
+mod compile;
 mod expand;
 mod fallback;
 

@@ -25,6 +25,9 @@ use crate::{Dim, Dims, Float, Shape, Tensor};
 /// `a @ b`, recorded. Backward: `dA = G @ Bᵀ`, `dB = Aᵀ @ G`, with vectors read as rows or
 /// columns and a broadcast right operand summed over the batch.
 pub(crate) fn matmul_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTensor<E> {
+    if let Some(out) = small::tiny_untraced(a, b) {
+        return out;
+    }
     if matches!((a.dims.len(), b.dims.len()), (2, 2) | (3, 3)) {
         return mm_raw(a, b, false, false);
     }
@@ -35,7 +38,7 @@ pub(crate) fn matmul_raw<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> RawTen
     })
 }
 
-fn matmul_backward<E: Float>(
+pub(crate) fn matmul_backward<E: Float>(
     a: &RawTensor<E>,
     b: &RawTensor<E>,
     g: &RawTensor<E>,

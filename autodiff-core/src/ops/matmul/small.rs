@@ -6,7 +6,8 @@
 //! the packing buffer each time; these loops read each operand once, in place.
 
 use super::gemm::MatRef;
-use crate::Float;
+use crate::tensor::raw::RawTensor;
+use crate::{Dims, Float};
 
 /// Products with `m * k * n` up to this many multiply-adds take the loops; above it, gemm.
 /// Measured on this project's Zen 4 VM (f32 and f64, every transpose flag, cubes and skinny
@@ -42,6 +43,26 @@ pub(crate) fn tiny<E: Float>(a: &[E], am: MatRef, b: &[E], bm: MatRef, c: &mut [
             });
         }
     }
+}
+
+/// `a @ b` for two untraced matrices of at most four elements each (a scalar model's
+/// `1x1` weights): the product without the kernel's set-up, or `None` for anything else.
+/// Nothing to record, since neither operand is traced.
+#[inline]
+pub(crate) fn tiny_untraced<E: Float>(a: &RawTensor<E>, b: &RawTensor<E>) -> Option<RawTensor<E>> {
+    let fits = |t: &RawTensor<E>| t.dims.len() == 2 && t.dims.numel() <= 4 && t.trace.is_none();
+    if !(fits(a) && fits(b)) || a.dims[1] != b.dims[0] {
+        return None;
+    }
+    let (m, k, n) = (a.dims[0], a.dims[1], b.dims[1]);
+    let (x, y) = (a.as_slice(), b.as_slice());
+    Some(RawTensor::from_zeroed(Dims::new(&[m, n]), |c| {
+        for i in 0..m {
+            for j in 0..n {
+                c[i * n + j] = (0..k).fold(E::ZERO, |s, p| s + x[i * k + p] * y[p * n + j]);
+            }
+        }
+    }))
 }
 
 /// Columns of the output handled per pass of the row-update loop: one block of the

@@ -1,0 +1,414 @@
+//! Compiled backward passes: what `#[differentiable]` emits for a function whose body it
+//! can read as a list of known tensor ops (see docs/macros.md, "Compiled backward").
+//!
+//! For such a function, `f::forward` called while no graph records runs the ops eagerly
+//! and returns a [`Graph`] holding one closure: the backward pass written out as
+//! straight-line code, op by op in reverse, with the values it needs captured. No tape,
+//! no node per op, no rule behind a pointer per op: one allocation per graph, and the
+//! backward pass is one call the compiler optimises as a whole. Called while a graph
+//! records (inside another `#[differentiable]` function or a `vjp` closure, where its
+//! backward pass must itself be recorded for higher orders), `f::forward` records on the
+//! tape as before.
+//!
+//! The functions below are the generated code's vocabulary; each is the backward rule of
+//! one op, on typed tensors, so the compiler still checks every shape. They are public
+//! for the macro's sake only.
+
+use super::{Core, Gradients, Graph};
+use crate::ops::binary::{div_raw, mul_raw, neg_raw};
+use crate::ops::matmul::matmul_backward;
+use crate::ops::reduce::{expand_to, sum_to};
+use crate::tensor::raw::RawTensor;
+use crate::{Dims, Float, Shape, Tensor};
+use core::marker::PhantomData;
+
+/// The backward pass of a compiled graph: the output's gradient and the input slots to
+/// the number of ops whose rule ran.
+pub(crate) type CompiledFn<E> = dyn Fn(RawTensor<E>, &mut Slots<'_, E>) -> usize;
+
+/// What a compiled graph holds.
+pub(crate) struct Compiled<E: Float> {
+    pub(crate) backward: Box<CompiledFn<E>>,
+    /// The output's sizes (for the seed of ones and its check).
+    pub(crate) output: Dims,
+    /// The number of differentiable inputs.
+    pub(crate) inputs: usize,
+    /// The graph in DOT, written by the macro.
+    pub(crate) dot: &'static str,
+}
+
+impl<E: Float> Compiled<E> {
+    /// Runs the pass for the inputs flagged in `wanted`, leaving their gradients in
+    /// `grads` (one slot per input). Returns how many ops ran.
+    pub(crate) fn run(
+        &self,
+        seed: RawTensor<E>,
+        wanted: &[bool],
+        grads: &mut [Option<RawTensor<E>>],
+    ) -> usize {
+        (self.backward)(seed, &mut Slots { grads, wanted })
+    }
+}
+
+/// Where a compiled backward pass leaves the inputs' gradients.
+pub struct Slots<'a, E: Float> {
+    grads: &'a mut [Option<RawTensor<E>>],
+    wanted: &'a [bool],
+}
+
+impl<E: Float> Slots<'_, E> {
+    /// Whether input `i` wants a gradient.
+    #[inline]
+    pub fn wants(&self, i: usize) -> bool {
+        self.wanted[i]
+    }
+
+    /// Hands over input `i`'s gradient: `g`, or zeros of `like`'s sizes when the output
+    /// does not depend on the input. Nothing when the input wants none.
+    #[inline]
+    pub fn put<S: Shape>(&mut self, i: usize, g: Option<Tensor<S, E>>, like: Like<S, E>) {
+        if self.wanted[i] {
+            self.grads[i] = Some(match g {
+                Some(g) => g.raw,
+                None => RawTensor::filled(like.dims, E::ZERO),
+            });
+        }
+    }
+}
+
+/// The type and sizes of a tensor, without its values: what a backward rule needs to
+/// know of an operand it does not read (`+`'s operands, `sum`'s input).
+pub struct Like<S: Shape, E: Float> {
+    dims: Dims,
+    _p: PhantomData<fn() -> Tensor<S, E>>,
+}
+
+impl<S: Shape, E: Float> Clone for Like<S, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S: Shape, E: Float> Copy for Like<S, E> {}
+
+impl<S: Shape, E: Float> Like<S, E> {
+    /// An empty gradient slot for a tensor like this one.
+    #[inline]
+    pub fn none(self) -> Option<Tensor<S, E>> {
+        None
+    }
+}
+
+/// The [`Like`] of `t`.
+#[inline]
+pub fn like<S: Shape, E: Float>(t: &Tensor<S, E>) -> Like<S, E> {
+    Like {
+        dims: t.raw.dims,
+        _p: PhantomData,
+    }
+}
+
+/// True when no graph of element `E` records on this thread: then a `#[differentiable]`
+/// function may run its compiled form.
+#[inline]
+pub fn top_level<E: Float>() -> bool {
+    super::tape::current_id::<E>().is_none()
+}
+
+/// The graph of a compiled function: `output` is its value, `inputs` the number of its
+/// differentiable arguments, `backward` the pass (see [`Slots`]).
+pub fn graph<S, G, E, F>(
+    output: &Tensor<S, E>,
+    inputs: usize,
+    dot: &'static str,
+    backward: F,
+) -> Graph<S, G, E>
+where
+    S: Shape,
+    G: Gradients<E>,
+    E: Float,
+    F: Fn(Tensor<S, E>, &mut Slots<'_, E>) -> usize + 'static,
+{
+    Graph {
+        core: Core::Compiled(Compiled {
+            backward: Box::new(move |seed, slots| backward(Tensor::from_raw(seed), slots)),
+            output: output.raw.dims,
+            inputs,
+            dot,
+        }),
+        _p: PhantomData,
+    }
+}
+
+/// Adds `g` into a gradient slot: moved into an empty one, added in place otherwise.
+#[inline]
+pub fn acc<S: Shape, E: Float>(slot: &mut Option<Tensor<S, E>>, g: Tensor<S, E>) {
+    match slot {
+        None => *slot = Some(g),
+        Some(prev) => {
+            for (p, &q) in prev.raw.make_mut().iter_mut().zip(g.raw.as_slice()) {
+                *p = *p + q;
+            }
+        }
+    }
+}
+
+/// `g` summed back to the sizes of an operand it was broadcast from (`+`, `-`).
+#[inline]
+pub fn unbroadcast<T: Shape, S: Shape, E: Float>(
+    g: &Tensor<T, E>,
+    like: Like<S, E>,
+) -> Tensor<S, E> {
+    if g.raw.trace.is_none() && g.raw.dims.numel() == like.dims.numel() {
+        // Only axes of size 1 differ (or none): the same elements.
+        return Tensor::from_raw(g.raw.with_dims(like.dims));
+    }
+    Tensor::from_raw(sum_to(&g.raw, like.dims))
+}
+
+/// `-g` summed back to an operand's sizes (the right operand of `-`).
+#[inline]
+pub fn neg_unbroadcast<T: Shape, S: Shape, E: Float>(
+    g: &Tensor<T, E>,
+    like: Like<S, E>,
+) -> Tensor<S, E> {
+    Tensor::from_raw(sum_to(&neg_raw(&g.raw), like.dims))
+}
+
+/// `g * other` summed back to an operand's sizes (either operand of `*`).
+#[inline]
+pub fn mul_grad<T: Shape, U: Shape, S: Shape, E: Float>(
+    g: &Tensor<T, E>,
+    other: &Tensor<U, E>,
+    like: Like<S, E>,
+) -> Tensor<S, E> {
+    Tensor::from_raw(sum_to(&mul_raw(&g.raw, &other.raw), like.dims))
+}
+
+/// `g / b` summed back to the left operand's sizes (`a / b`).
+#[inline]
+pub fn div_lhs_grad<T: Shape, U: Shape, S: Shape, E: Float>(
+    g: &Tensor<T, E>,
+    b: &Tensor<U, E>,
+    like: Like<S, E>,
+) -> Tensor<S, E> {
+    Tensor::from_raw(sum_to(&div_raw(&g.raw, &b.raw), like.dims))
+}
+
+/// `-g a / b²` summed back to the right operand's sizes (`a / b`).
+#[inline]
+pub fn div_rhs_grad<T: Shape, A: Shape, S: Shape, E: Float>(
+    g: &Tensor<T, E>,
+    a: &Tensor<A, E>,
+    b: &Tensor<S, E>,
+) -> Tensor<S, E> {
+    let q = div_raw(&div_raw(&mul_raw(&g.raw, &a.raw), &b.raw), &b.raw);
+    Tensor::from_raw(sum_to(&neg_raw(&q), b.raw.dims))
+}
+
+/// `g * s` for a scalar factor `s` (`a * s`, `s * a`, and `a / s` with `1 / s`).
+#[inline]
+pub fn scale<S: Shape, E: Float>(mut g: Tensor<S, E>, s: E) -> Tensor<S, E> {
+    for v in g.raw.make_mut() {
+        *v = *v * s;
+    }
+    g
+}
+
+/// `g / s` for a scalar divisor (`a / s`).
+#[inline]
+pub fn scale_div<S: Shape, E: Float>(mut g: Tensor<S, E>, s: E) -> Tensor<S, E> {
+    for v in g.raw.make_mut() {
+        *v = *v / s;
+    }
+    g
+}
+
+/// A saved copy of a tensor the backward pass reads (shares its buffer).
+#[inline]
+pub fn keep<S: Shape, E: Float>(t: &Tensor<S, E>) -> Tensor<S, E> {
+    t.clone()
+}
+
+/// `-g`.
+#[inline]
+pub fn neg<S: Shape, E: Float>(g: Tensor<S, E>) -> Tensor<S, E> {
+    scale(g, E::ZERO - E::ONE)
+}
+
+/// The gradient of `s / a` for a scalar `s`: `-g s / a²`.
+#[inline]
+pub fn rdiv_grad<S: Shape, E: Float>(g: Tensor<S, E>, s: E, a: &Tensor<S, E>) -> Tensor<S, E> {
+    unary(g, a, |g, x| E::ZERO - g * s / (x * x))
+}
+
+/// The gradients of two operands, `None` for one that needs none.
+pub type Pair<A, B> = (Option<A>, Option<B>);
+
+/// The gradients of `a.matmul(b)` for the operands flagged in `need`.
+#[inline]
+pub fn matmul_grads<T: Shape, A: Shape, B: Shape, E: Float>(
+    g: &Tensor<T, E>,
+    a: &Tensor<A, E>,
+    b: &Tensor<B, E>,
+    need: [bool; 2],
+) -> Pair<Tensor<A, E>, Tensor<B, E>> {
+    if let Some((ga, gb)) = tiny_matmul_grads(&g.raw, &a.raw, &b.raw, need) {
+        return (ga.map(Tensor::from_raw), gb.map(Tensor::from_raw));
+    }
+    let [ga, gb] = matmul_backward(&a.raw, &b.raw, &g.raw, need);
+    (ga.map(Tensor::from_raw), gb.map(Tensor::from_raw))
+}
+
+/// The gradients of a product of two matrices of at most [`TINY`] elements each, when
+/// nothing records: one sum per element, no kernel set-up (W1's `1x1` product).
+fn tiny_matmul_grads<E: Float>(
+    g: &RawTensor<E>,
+    a: &RawTensor<E>,
+    b: &RawTensor<E>,
+    need: [bool; 2],
+) -> Option<Pair<RawTensor<E>, RawTensor<E>>> {
+    let tiny = |t: &RawTensor<E>| t.dims.len() == 2 && t.dims.numel() <= TINY && t.trace.is_none();
+    if !(tiny(g) && tiny(a) && tiny(b)) {
+        return None;
+    }
+    let (m, k, n) = (a.dims[0], a.dims[1], b.dims[1]);
+    let (gs, as_, bs) = (g.as_slice(), a.as_slice(), b.as_slice());
+    // dA = G Bᵀ: (m x n)(n x k); dB = Aᵀ G: (k x m)(m x n).
+    let ga = need[0].then(|| {
+        RawTensor::from_zeroed(a.dims, |out| {
+            for i in 0..m {
+                for p in 0..k {
+                    out[i * k + p] = (0..n).fold(E::ZERO, |s, j| s + gs[i * n + j] * bs[p * n + j]);
+                }
+            }
+        })
+    });
+    let gb = need[1].then(|| {
+        RawTensor::from_zeroed(b.dims, |out| {
+            for p in 0..k {
+                for j in 0..n {
+                    out[p * n + j] =
+                        (0..m).fold(E::ZERO, |s, i| s + as_[i * k + p] * gs[i * n + j]);
+                }
+            }
+        })
+    });
+    Some((ga, gb))
+}
+
+/// Tensors of at most this many elements take the rules' own loops when nothing records.
+const TINY: usize = 4;
+
+/// `g` broadcast back to the input's sizes (`sum`).
+#[inline]
+pub fn sum_grad<S: Shape, E: Float>(g: &Tensor<(), E>, like: Like<S, E>) -> Tensor<S, E> {
+    if g.raw.trace.is_none() {
+        return Tensor::from_raw(RawTensor::filled(like.dims, g.raw.as_slice()[0]));
+    }
+    Tensor::from_raw(expand_to(&g.raw, like.dims))
+}
+
+/// `g / n` broadcast back to the input's `n` elements (`mean`).
+#[inline]
+pub fn mean_grad<S: Shape, E: Float>(g: &Tensor<(), E>, like: Like<S, E>) -> Tensor<S, E> {
+    let n = E::from_f64(like.dims.numel() as f64);
+    scale(sum_grad(g, like), E::ONE / n)
+}
+
+/// `g` transposed back (`t`).
+#[inline]
+pub fn t_grad<A: crate::Dim, B: crate::Dim, E: Float>(g: &Tensor<(B, A), E>) -> Tensor<(A, B), E> {
+    g.t()
+}
+
+/// `g_i = d(g_i, s_i)` element-wise, in `g`'s buffer: a unary op's rule, with `s` the
+/// input or the output it saved.
+#[inline]
+pub fn unary<S: Shape, E: Float>(
+    mut g: Tensor<S, E>,
+    s: &Tensor<S, E>,
+    d: impl Fn(E, E) -> E,
+) -> Tensor<S, E> {
+    for (gi, &si) in g.raw.make_mut().iter_mut().zip(s.raw.as_slice()) {
+        *gi = d(*gi, si);
+    }
+    g
+}
+
+/// `powi(n)`: `g n x^(n-1)`.
+#[inline]
+pub fn powi_grad<S: Shape, E: Float>(g: Tensor<S, E>, x: &Tensor<S, E>, n: i32) -> Tensor<S, E> {
+    let c = E::from_f64(f64::from(n));
+    match n {
+        0 => unary(g, x, |_, _| E::ZERO),
+        1 => g,
+        2 => unary(g, x, move |g, x| g * (x * c)),
+        _ => unary(g, x, move |g, x| g * (x.powi(n - 1) * c)),
+    }
+}
+
+/// exp, from the output: `g y`.
+pub fn d_exp<E: Float>(g: E, y: E) -> E {
+    g * y
+}
+
+/// ln, from the input: `g / x`.
+pub fn d_ln<E: Float>(g: E, x: E) -> E {
+    g / x
+}
+
+/// sqrt, from the output: `g / (2 y)`.
+pub fn d_sqrt<E: Float>(g: E, y: E) -> E {
+    g / (y + y)
+}
+
+/// tanh, from the output: `g (1 - y²)`.
+pub fn d_tanh<E: Float>(g: E, y: E) -> E {
+    g * (E::ONE - y * y)
+}
+
+/// sigmoid, from the output: `g y (1 - y)`.
+pub fn d_sigmoid<E: Float>(g: E, y: E) -> E {
+    g * (y * (E::ONE - y))
+}
+
+/// relu, from the input: `g` where `x > 0`, else 0 (relu'(0) = 0).
+pub fn d_relu<E: Float>(g: E, x: E) -> E {
+    if x > E::ZERO {
+        g
+    } else {
+        E::ZERO
+    }
+}
+
+/// abs, from the input: `g sign(x)` (abs'(0) = 0).
+pub fn d_abs<E: Float>(g: E, x: E) -> E {
+    if x > E::ZERO {
+        g
+    } else if x < E::ZERO {
+        E::ZERO - g
+    } else {
+        E::ZERO
+    }
+}
+
+/// square, from the input: `2 g x`.
+pub fn d_square<E: Float>(g: E, x: E) -> E {
+    g * (x + x)
+}
+
+/// sin, from the input: `g cos x`.
+pub fn d_sin<E: Float>(g: E, x: E) -> E {
+    g * x.cos()
+}
+
+/// cos, from the input: `-g sin x`.
+pub fn d_cos<E: Float>(g: E, x: E) -> E {
+    E::ZERO - g * x.sin()
+}
+
+/// recip, from the output: `-g y²`.
+pub fn d_recip<E: Float>(g: E, y: E) -> E {
+    E::ZERO - g * (y * y)
+}

@@ -1,0 +1,927 @@
+//! The compiled backward pass: reverse mode by source transformation, for a function
+//! whose body the macro can read as a list of known tensor ops.
+//!
+//! A body of `let` statements and a final expression built from the arguments, number
+//! literals, `+ - * /`, unary `-`, and the methods in [`UNARY`], `powi` and `matmul` is
+//! lowered to single assignments (`__ad_v3 = &__ad_v1 + b`), and the backward pass is
+//! written out from them in reverse: one rule per op from `autodiff::graph::compiled`,
+//! each guarded by whether a wanted input depends on the op (PyTorch's `inputs=`). The
+//! types are the compiler's business: the rules are generic, so every shape is inferred
+//! and checked as in the eager function.
+//!
+//! Anything else in the body (a call, a loop, a `match`, another method) makes
+//! [`compile`] return `None`, and `forward` records on the tape only. The compiled form
+//! runs only when no graph records (see `forward_body` in `expand.rs`).
+
+use super::ast::{Arg, Func, Output};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, ToTokens};
+use std::collections::HashMap;
+use syn::{BinOp, Expr, Ident, Lit, Pat, Stmt, Type, UnOp};
+
+/// Methods of one tensor that give a tensor, with where their rule reads from: the
+/// input (`In`), the output (`Out`), or only the input's sizes (`Sizes`, `None`).
+const UNARY: [(&str, Reads); 15] = [
+    ("exp", Reads::Out("d_exp")),
+    ("ln", Reads::In("d_ln")),
+    ("sqrt", Reads::Out("d_sqrt")),
+    ("tanh", Reads::Out("d_tanh")),
+    ("sigmoid", Reads::Out("d_sigmoid")),
+    ("relu", Reads::In("d_relu")),
+    ("abs", Reads::In("d_abs")),
+    ("square", Reads::In("d_square")),
+    ("sin", Reads::In("d_sin")),
+    ("cos", Reads::In("d_cos")),
+    ("recip", Reads::Out("d_recip")),
+    ("sum", Reads::Sizes("sum_grad")),
+    ("mean", Reads::Sizes("mean_grad")),
+    ("t", Reads::Nothing("t_grad")),
+    ("neg", Reads::Nothing("neg")),
+];
+
+#[derive(Clone, Copy)]
+enum Reads {
+    /// `rule(g, &input, d)` through `compiled::unary`.
+    In(&'static str),
+    /// `rule(g, &output, d)` through `compiled::unary`.
+    Out(&'static str),
+    /// `rule(&g, like(input))`.
+    Sizes(&'static str),
+    /// `rule(g)`.
+    Nothing(&'static str),
+}
+
+/// What a constant (a value no differentiable argument flows into) is.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Tensor,
+    Scalar,
+    Other,
+}
+
+/// A lowered expression.
+#[derive(Clone)]
+enum Val {
+    /// An SSA value that depends on a differentiable argument.
+    Live(usize),
+    /// A constant: an expression to use as it is (an argument, a literal, or the name a
+    /// `let` bound it to). For a tensor, `tokens` is a reference to it.
+    Const { tokens: TokenStream, kind: Kind },
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Arith {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl Arith {
+    fn token(self) -> TokenStream {
+        match self {
+            Arith::Add => quote!(+),
+            Arith::Sub => quote!(-),
+            Arith::Mul => quote!(*),
+            Arith::Div => quote!(/),
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Arith::Add => "add",
+            Arith::Sub => "sub",
+            Arith::Mul => "mul",
+            Arith::Div => "div",
+        }
+    }
+}
+
+/// An operand of an op: a live value, or a constant tensor or scalar (its tokens).
+#[derive(Clone)]
+enum Operand {
+    Live(usize),
+    Tensor(TokenStream),
+    Scalar(TokenStream),
+}
+
+enum OpKind {
+    /// Tensor with tensor, broadcasting.
+    Binary(Arith),
+    /// A live tensor with a scalar on the right.
+    ScalarRhs(Arith),
+    /// A scalar with a live tensor on the right.
+    ScalarLhs(Arith),
+    Unary(&'static str, Reads),
+    Powi(TokenStream),
+    Matmul,
+}
+
+struct Op {
+    kind: OpKind,
+    operands: Vec<Operand>,
+    out: usize,
+}
+
+/// Where an SSA value comes from.
+enum Origin {
+    /// The differentiable argument with this index (among the differentiable ones).
+    Arg(usize),
+    Op,
+}
+
+struct Value {
+    origin: Origin,
+    /// A reference to the value in the forward pass (`w` for a `&Tensor` argument,
+    /// `&__ad_v3` for an op's result).
+    forward_ref: TokenStream,
+    /// The differentiable arguments that flow into it.
+    deps: Vec<bool>,
+}
+
+struct Lowering<'a> {
+    args: &'a [Arg],
+    /// Index among the differentiable arguments, for each argument.
+    diff_index: Vec<Option<usize>>,
+    values: Vec<Value>,
+    ops: Vec<Op>,
+    /// The forward pass's statements, with the value each op's statement defines.
+    forward: Vec<(Option<usize>, TokenStream)>,
+    locals: HashMap<String, Val>,
+    consts: usize,
+}
+
+/// `forward`'s body: the compiled form when no graph records, `tape` otherwise; `None`
+/// when the function is not one the compiled form covers.
+pub(crate) fn compile(
+    func: &Func,
+    args: &[Arg],
+    name: &Ident,
+    tape: &TokenStream,
+) -> Option<TokenStream> {
+    let sig = &func.item.sig;
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        return None;
+    }
+    let elem = match &func.output {
+        Output::Tensor { elem: Some(e), .. } => e.to_token_stream(),
+        Output::Tensor { elem: None, .. } => quote!(f32),
+        Output::Other(ty) => quote!(<#ty as ::autodiff::__private::TensorOutput>::Elem),
+    };
+    if !args
+        .iter()
+        .filter(|a| !a.no_grad)
+        .all(|a| maybe_tensor(&a.ty))
+    {
+        return None;
+    }
+    let mut l = Lowering::new(args);
+    let out = l.body(&func.item.block.stmts)?;
+    let out = match out {
+        Val::Live(v) if matches!(l.values[v].origin, Origin::Op) => v,
+        _ => return None,
+    };
+    let compiled = l.emit(out, &elem, name);
+    Some(quote! {
+        if ::autodiff::__private::compiled::top_level::<#elem>() {
+            #compiled
+        } else {
+            #tape
+        }
+    })
+}
+
+/// Primitive types: never tensors.
+const PRIMITIVES: [&str; 15] = [
+    "f32", "f64", "bool", "char", "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16",
+    "i32", "i64",
+];
+
+/// Whether `ty` (after a `&`) may be a tensor: a path that is not a primitive. A type
+/// alias of a tensor is one; a struct of tensors is too as far as syntax goes, but a
+/// body that uses one only through field accesses and its own methods is not lowered.
+fn maybe_tensor(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(r) if r.mutability.is_none() => maybe_tensor(&r.elem),
+        Type::Paren(p) => maybe_tensor(&p.elem),
+        Type::Group(g) => maybe_tensor(&g.elem),
+        Type::Path(p) if p.qself.is_none() => !PRIMITIVES.iter().any(|n| p.path.is_ident(n)),
+        _ => false,
+    }
+}
+
+/// The kind of a `#[no_grad]` argument of type `ty`.
+fn arg_kind(ty: &Type) -> Kind {
+    let ty = match ty {
+        Type::Reference(r) => &*r.elem,
+        t => t,
+    };
+    match ty {
+        Type::Path(p) if p.path.is_ident("f32") || p.path.is_ident("f64") => Kind::Scalar,
+        t if maybe_tensor(t) => Kind::Tensor,
+        _ => Kind::Other,
+    }
+}
+
+impl<'a> Lowering<'a> {
+    fn new(args: &'a [Arg]) -> Self {
+        let mut diff_index = Vec::new();
+        let mut n = 0;
+        for a in args {
+            diff_index.push((!a.no_grad).then(|| {
+                n += 1;
+                n - 1
+            }));
+        }
+        let mut l = Lowering {
+            args,
+            diff_index,
+            values: Vec::new(),
+            ops: Vec::new(),
+            forward: Vec::new(),
+            locals: HashMap::new(),
+            consts: 0,
+        };
+        for (i, a) in args.iter().enumerate() {
+            let Some(d) = l.diff_index[i] else { continue };
+            let id = &a.ident;
+            let forward_ref = match &a.ty {
+                Type::Reference(_) => quote!(#id),
+                _ => quote!(&#id),
+            };
+            let mut deps = vec![false; n];
+            deps[d] = true;
+            l.values.push(Value {
+                origin: Origin::Arg(d),
+                forward_ref,
+                deps,
+            });
+        }
+        l
+    }
+
+    /// The differentiable arguments' count.
+    fn inputs(&self) -> usize {
+        self.diff_index.iter().flatten().count()
+    }
+
+    fn body(&mut self, stmts: &[Stmt]) -> Option<Val> {
+        let (last, init) = stmts.split_last()?;
+        for stmt in init {
+            let Stmt::Local(local) = stmt else {
+                return None;
+            };
+            let init = local.init.as_ref()?;
+            if init.diverge.is_some() || !local.attrs.is_empty() {
+                return None;
+            }
+            let ident = match &local.pat {
+                Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => &p.ident,
+                Pat::Type(t) => match &*t.pat {
+                    Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => &p.ident,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            let val = self.lower(&init.expr)?;
+            self.locals.insert(ident.to_string(), val);
+        }
+        match last {
+            Stmt::Expr(e, None) => self.lower(e),
+            _ => None,
+        }
+    }
+
+    /// Binds a constant expression to a fresh name, evaluated here in the forward pass.
+    fn bind_const(&mut self, expr: TokenStream, kind: Kind) -> Val {
+        let id = format_ident!("__ad_c{}", self.consts);
+        self.consts += 1;
+        self.forward.push((None, quote!(let #id = #expr;)));
+        let tokens = match kind {
+            Kind::Tensor => quote!(&#id),
+            _ => quote!(#id),
+        };
+        Val::Const { tokens, kind }
+    }
+
+    /// A constant in an expression (a tensor by reference: the ops take references).
+    fn const_expr(tokens: &TokenStream, _kind: Kind) -> TokenStream {
+        tokens.clone()
+    }
+
+    fn lower(&mut self, e: &Expr) -> Option<Val> {
+        match e {
+            Expr::Paren(p) => self.lower(&p.expr),
+            Expr::Group(g) => self.lower(&g.expr),
+            Expr::Reference(r) if r.mutability.is_none() => self.lower(&r.expr),
+            Expr::Lit(l) => match &l.lit {
+                Lit::Float(_) => Some(Val::Const {
+                    tokens: l.to_token_stream(),
+                    kind: Kind::Scalar,
+                }),
+                Lit::Int(_) => Some(Val::Const {
+                    tokens: l.to_token_stream(),
+                    kind: Kind::Other,
+                }),
+                _ => None,
+            },
+            Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => {
+                let id = p.path.get_ident()?;
+                if let Some(v) = self.locals.get(&id.to_string()) {
+                    return Some(v.clone());
+                }
+                let i = self.args.iter().position(|a| a.ident == *id)?;
+                let a = &self.args[i];
+                match self.diff_index[i] {
+                    Some(d) => Some(Val::Live(d)),
+                    None => {
+                        let kind = arg_kind(&a.ty);
+                        let tokens = match (&a.ty, kind) {
+                            (Type::Reference(_), _) => quote!(#id),
+                            (_, Kind::Tensor) => quote!(&#id),
+                            _ => quote!(#id),
+                        };
+                        Some(Val::Const { tokens, kind })
+                    }
+                }
+            }
+            Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => match self.lower(&u.expr)? {
+                Val::Live(v) => Some(self.push_op(
+                    OpKind::Unary("neg", Reads::Nothing("neg")),
+                    vec![Operand::Live(v)],
+                    quote!(-__ad_ref),
+                )),
+                Val::Const { tokens, kind } => {
+                    let inner = Self::const_expr(&tokens, kind);
+                    Some(self.bind_const(quote!(-#inner), kind))
+                }
+            },
+            Expr::Binary(b) => {
+                let arith = match b.op {
+                    BinOp::Add(_) => Arith::Add,
+                    BinOp::Sub(_) => Arith::Sub,
+                    BinOp::Mul(_) => Arith::Mul,
+                    BinOp::Div(_) => Arith::Div,
+                    _ => return None,
+                };
+                let lhs = self.lower(&b.left)?;
+                let rhs = self.lower(&b.right)?;
+                self.binary(arith, lhs, rhs)
+            }
+            Expr::MethodCall(m) if m.turbofish.is_none() => {
+                let recv = self.lower(&m.receiver)?;
+                let args = m
+                    .args
+                    .iter()
+                    .map(|a| self.lower(a))
+                    .collect::<Option<Vec<_>>>()?;
+                self.method(&m.method, recv, args)
+            }
+            _ => None,
+        }
+    }
+
+    fn operand(&self, v: &Val) -> Option<Operand> {
+        match v {
+            Val::Live(i) => Some(Operand::Live(*i)),
+            Val::Const {
+                tokens,
+                kind: Kind::Tensor,
+            } => Some(Operand::Tensor(tokens.clone())),
+            Val::Const {
+                tokens,
+                kind: Kind::Scalar,
+            } => Some(Operand::Scalar(tokens.clone())),
+            Val::Const { .. } => None,
+        }
+    }
+
+    fn binary(&mut self, arith: Arith, lhs: Val, rhs: Val) -> Option<Val> {
+        if let (
+            Val::Const {
+                tokens: a,
+                kind: ka,
+            },
+            Val::Const {
+                tokens: b,
+                kind: kb,
+            },
+        ) = (&lhs, &rhs)
+        {
+            let kind = match (*ka, *kb) {
+                (Kind::Tensor, _) | (_, Kind::Tensor) => Kind::Tensor,
+                (Kind::Scalar, Kind::Scalar) => Kind::Scalar,
+                _ => Kind::Other,
+            };
+            let (a, b) = (Self::const_expr(a, *ka), Self::const_expr(b, *kb));
+            let op = arith.token();
+            return Some(self.bind_const(quote!(#a #op #b), kind));
+        }
+        let (a, b) = (self.operand(&lhs)?, self.operand(&rhs)?);
+        let kind = match (&a, &b) {
+            (Operand::Scalar(_), Operand::Scalar(_)) => return None,
+            (_, Operand::Scalar(_)) => OpKind::ScalarRhs(arith),
+            (Operand::Scalar(_), _) => OpKind::ScalarLhs(arith),
+            _ => OpKind::Binary(arith),
+        };
+        let op = arith.token();
+        Some(self.push_op(kind, vec![a, b], quote!(__ad_ref #op __ad_ref)))
+    }
+
+    fn method(&mut self, method: &Ident, recv: Val, args: Vec<Val>) -> Option<Val> {
+        let name = method.to_string();
+        let all_const = matches!(recv, Val::Const { .. })
+            && args.iter().all(|a| matches!(a, Val::Const { .. }));
+        if all_const {
+            // Evaluated eagerly; a tensor if a tensor's own op made it.
+            let Val::Const { tokens, kind } = &recv else {
+                unreachable!()
+            };
+            let tensor_op = *kind == Kind::Tensor
+                && (UNARY.iter().any(|(n, _)| *n == name) || name == "powi" || name == "matmul");
+            let recv = place(tokens);
+            let args = args.iter().map(|a| match a {
+                Val::Const { tokens, .. } => tokens.clone(),
+                Val::Live(_) => unreachable!(),
+            });
+            let kind = if tensor_op { Kind::Tensor } else { Kind::Other };
+            return Some(self.bind_const(quote!(#recv.#method(#(#args),*)), kind));
+        }
+        match (name.as_str(), args.as_slice()) {
+            ("powi", [Val::Const { tokens, kind }]) if *kind != Kind::Tensor => {
+                let Val::Live(v) = recv else { return None };
+                let n = tokens.clone();
+                Some(self.push_op(
+                    OpKind::Powi(n.clone()),
+                    vec![Operand::Live(v)],
+                    quote!(__ad_recv.powi(#n)),
+                ))
+            }
+            ("matmul", [rhs]) => {
+                let (a, b) = (self.operand(&recv)?, self.operand(rhs)?);
+                if matches!(a, Operand::Scalar(_)) || matches!(b, Operand::Scalar(_)) {
+                    return None;
+                }
+                Some(self.push_op(
+                    OpKind::Matmul,
+                    vec![a, b],
+                    quote!(__ad_recv.matmul(__ad_ref)),
+                ))
+            }
+            (_, []) => {
+                let Val::Live(v) = recv else { return None };
+                let (n, reads) = *UNARY.iter().find(|(n, _)| *n == name)?;
+                let m = Ident::new(n, Span::call_site());
+                Some(self.push_op(
+                    OpKind::Unary(n, reads),
+                    vec![Operand::Live(v)],
+                    quote!(__ad_recv.#m()),
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    /// Adds an op; `template` is its forward expression with a hole for each operand:
+    /// `__ad_ref` for a reference to it (an operator's operand, a method's argument),
+    /// `__ad_recv` for the value (a method's receiver).
+    fn push_op(&mut self, kind: OpKind, operands: Vec<Operand>, template: TokenStream) -> Val {
+        let refs: Vec<(TokenStream, TokenStream)> = operands
+            .iter()
+            .map(|o| match o {
+                Operand::Live(v) => {
+                    let value = &self.values[*v];
+                    (value.forward_ref.clone(), place(&value.forward_ref))
+                }
+                Operand::Tensor(t) => (t.clone(), place(t)),
+                Operand::Scalar(t) => (t.clone(), t.clone()),
+            })
+            .collect();
+        let expr = fill(template, &mut refs.into_iter());
+        let out = self.values.len();
+        let id = format_ident!("__ad_v{}", out);
+        let mut deps = vec![false; self.inputs()];
+        for o in &operands {
+            if let Operand::Live(v) = o {
+                for (d, &x) in deps.iter_mut().zip(&self.values[*v].deps) {
+                    *d |= x;
+                }
+            }
+        }
+        self.forward.push((Some(out), quote!(let #id = #expr;)));
+        self.values.push(Value {
+            origin: Origin::Op,
+            forward_ref: quote!(&#id),
+            deps,
+        });
+        self.ops.push(Op {
+            kind,
+            operands,
+            out,
+        });
+        Val::Live(out)
+    }
+
+    /// The compiled branch: the forward statements, the saved values, the backward
+    /// closure, and `(output, graph)`.
+    fn emit(&self, out: usize, elem: &TokenStream, name: &Ident) -> TokenStream {
+        let c = quote!(::autodiff::__private::compiled);
+        let v = |i: usize| format_ident!("__ad_v{}", i);
+        let g = |i: usize| format_ident!("__ad_g{}", i);
+        // Whether value `i` leads to a wanted input (for an input: whether it is wanted).
+        let n = |i: usize| match self.values[i].origin {
+            Origin::Arg(d) => format_ident!("__ad_w{}", d),
+            Origin::Op => format_ident!("__ad_n{}", i),
+        };
+        let l = |i: usize| format_ident!("__ad_l{}", i);
+        let live = |o: &Operand| match o {
+            Operand::Live(i) => Some(*i),
+            _ => None,
+        };
+
+        // Which values the output depends on: the others' ops have no rule to run.
+        let mut reaches = vec![false; self.values.len()];
+        reaches[out] = true;
+        for op in self.ops.iter().rev() {
+            if reaches[op.out] {
+                for o in &op.operands {
+                    if let Some(i) = live(o) {
+                        reaches[i] = true;
+                    }
+                }
+            }
+        }
+        let ops: Vec<&Op> = self.ops.iter().filter(|op| reaches[op.out]).collect();
+
+        // What the backward pass reads: saved tensors (by operand) and sizes (by value).
+        let mut saves: Vec<usize> = Vec::new();
+        let mut saved_consts: Vec<TokenStream> = Vec::new();
+        let mut likes: Vec<usize> = Vec::new();
+        let mut save = |o: &Operand, saves: &mut Vec<usize>| match o {
+            Operand::Live(i) => {
+                if !saves.contains(i) {
+                    saves.push(*i)
+                }
+            }
+            Operand::Tensor(t) => saved_consts.push(t.clone()),
+            Operand::Scalar(_) => {}
+        };
+        for op in &ops {
+            let [a, b] = [op.operands.first(), op.operands.get(1)];
+            match &op.kind {
+                OpKind::Matmul => {
+                    save(a.unwrap(), &mut saves);
+                    save(b.unwrap(), &mut saves);
+                }
+                OpKind::Binary(arith @ (Arith::Mul | Arith::Div)) => {
+                    let (a, b) = (a.unwrap(), b.unwrap());
+                    if live(a).is_some() {
+                        save(b, &mut saves);
+                    }
+                    if live(b).is_some() {
+                        save(a, &mut saves);
+                        if *arith == Arith::Div {
+                            save(b, &mut saves);
+                        }
+                    }
+                }
+                OpKind::ScalarLhs(Arith::Div) => save(b.unwrap(), &mut saves),
+                OpKind::Unary(_, Reads::In(_)) | OpKind::Powi(_) => save(a.unwrap(), &mut saves),
+                OpKind::Unary(_, Reads::Out(_)) => save(&Operand::Live(op.out), &mut saves),
+                _ => {}
+            }
+            for o in &op.operands {
+                if let Some(i) = live(o) {
+                    if !likes.contains(&i) {
+                        likes.push(i);
+                    }
+                }
+            }
+        }
+        for i in 0..self.values.len() {
+            if matches!(self.values[i].origin, Origin::Arg(_)) && !likes.contains(&i) {
+                likes.push(i);
+            }
+        }
+
+        // The forward pass, with each needed `like` right after its value.
+        let mut forward = Vec::new();
+        for i in 0..self.values.len() {
+            if matches!(self.values[i].origin, Origin::Arg(_)) && likes.contains(&i) {
+                let (li, r) = (l(i), &self.values[i].forward_ref);
+                forward.push(quote!(let #li = #c::like(#r);));
+            }
+        }
+        for (defines, stmt) in &self.forward {
+            forward.push(stmt.clone());
+            if let Some(o) = *defines {
+                if likes.contains(&o) {
+                    let (li, vo) = (l(o), v(o));
+                    forward.push(quote!(let #li = #c::like(&#vo);));
+                }
+            }
+        }
+
+        // Saved values: an op's result moves into the closure (the output is cloned,
+        // since it is also returned); arguments and constants are cloned.
+        let mut keep = Vec::new();
+        let saved_name = |i: usize| format_ident!("__ad_s{}", i);
+        for &i in &saves {
+            let s = saved_name(i);
+            let r = &self.values[i].forward_ref;
+            if matches!(self.values[i].origin, Origin::Op) && i != out {
+                let vi = v(i);
+                keep.push(quote!(let #s = #vi;));
+            } else {
+                keep.push(quote!(let #s = #c::keep(#r);));
+            }
+        }
+        let mut const_names: Vec<(String, Ident)> = Vec::new();
+        for (k, t) in saved_consts.iter().enumerate() {
+            let key = t.to_string();
+            if const_names.iter().any(|(s, _)| *s == key) {
+                continue;
+            }
+            let id = format_ident!("__ad_k{}", k);
+            keep.push(quote!(let #id = #c::keep(#t);));
+            const_names.push((key, id));
+        }
+        let saved = |o: &Operand| -> TokenStream {
+            match o {
+                Operand::Live(i) => {
+                    let s = saved_name(*i);
+                    quote!(&#s)
+                }
+                Operand::Tensor(t) => {
+                    let key = t.to_string();
+                    let id = &const_names.iter().find(|(s, _)| *s == key).unwrap().1;
+                    quote!(&#id)
+                }
+                Operand::Scalar(t) => t.clone(),
+            }
+        };
+
+        // The backward pass.
+        let inputs = self.inputs();
+        // Flags: which inputs are wanted, which values lead to a wanted one.
+        let used = |i: usize| reaches[i];
+        let wants = (0..self.values.len()).filter_map(|i| match self.values[i].origin {
+            Origin::Arg(d) if used(i) => {
+                let w = format_ident!("__ad_w{}", d);
+                Some(quote!(let #w = __ad_slots.wants(#d);))
+            }
+            _ => None,
+        });
+        let needs = (0..self.values.len())
+            .filter(|&i| used(i) && matches!(self.values[i].origin, Origin::Op))
+            .map(|i| {
+                let ni = n(i);
+                let ws = self.values[i]
+                    .deps
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &x)| x)
+                    .map(|(d, _)| format_ident!("__ad_w{}", d));
+                quote!(let #ni = #(#ws)||*;)
+            });
+        // A gradient slot per value the output depends on, and per input.
+        let slots = (0..self.values.len())
+            .filter(|&i| i != out && (used(i) || matches!(self.values[i].origin, Origin::Arg(_))))
+            .map(|i| {
+                let (gi, li) = (g(i), l(i));
+                let mutable = used(i).then(|| quote!(mut));
+                quote!(let #mutable #gi = #li.none();)
+            });
+        let go = g(out);
+        let mut rules = Vec::new();
+        for op in ops.iter().rev() {
+            let (go_i, no) = (g(op.out), n(op.out));
+            let a = &op.operands[0];
+            let b = op.operands.get(1);
+            let mut body = Vec::new();
+            let grad_of = |o: &Operand, rule: TokenStream, body: &mut Vec<TokenStream>| {
+                if let Operand::Live(i) = o {
+                    let (gi, ni) = (g(*i), n(*i));
+                    body.push(quote!(if #ni { #c::acc(&mut #gi, #rule); }));
+                }
+            };
+            match &op.kind {
+                OpKind::Binary(arith) => {
+                    let b = b.unwrap();
+                    let (la, lb) = (live(a).map(l), live(b).map(l));
+                    // Only the operands a rule reads were saved.
+                    let (sa, sb) = (|| saved(a), || saved(b));
+                    if live(a).is_some() {
+                        let rule = match arith {
+                            Arith::Add | Arith::Sub => quote!(#c::unbroadcast(&__ad_g, #la)),
+                            Arith::Mul => {
+                                let sb = sb();
+                                quote!(#c::mul_grad(&__ad_g, #sb, #la))
+                            }
+                            Arith::Div => {
+                                let sb = sb();
+                                quote!(#c::div_lhs_grad(&__ad_g, #sb, #la))
+                            }
+                        };
+                        grad_of(a, rule, &mut body);
+                    }
+                    if live(b).is_some() {
+                        let rule = match arith {
+                            Arith::Add => quote!(#c::unbroadcast(&__ad_g, #lb)),
+                            Arith::Sub => quote!(#c::neg_unbroadcast(&__ad_g, #lb)),
+                            Arith::Mul => {
+                                let sa = sa();
+                                quote!(#c::mul_grad(&__ad_g, #sa, #lb))
+                            }
+                            Arith::Div => {
+                                let (sa, sb) = (sa(), sb());
+                                quote!(#c::div_rhs_grad(&__ad_g, #sa, #sb))
+                            }
+                        };
+                        grad_of(b, rule, &mut body);
+                    }
+                }
+                OpKind::ScalarRhs(arith) => {
+                    let s = saved(b.unwrap());
+                    let rule = match arith {
+                        Arith::Add | Arith::Sub => quote!(__ad_g),
+                        Arith::Mul => quote!(#c::scale(__ad_g, #s)),
+                        Arith::Div => quote!(#c::scale_div(__ad_g, #s)),
+                    };
+                    grad_of(a, rule, &mut body);
+                }
+                OpKind::ScalarLhs(arith) => {
+                    let s = saved(a);
+                    let b = b.unwrap();
+                    let rule = match arith {
+                        Arith::Add => quote!(__ad_g),
+                        Arith::Sub => quote!(#c::neg(__ad_g)),
+                        Arith::Mul => quote!(#c::scale(__ad_g, #s)),
+                        Arith::Div => {
+                            let sb = saved(b);
+                            quote!(#c::rdiv_grad(__ad_g, #s, #sb))
+                        }
+                    };
+                    grad_of(b, rule, &mut body);
+                }
+                OpKind::Unary(_, reads) => {
+                    let rule = match *reads {
+                        Reads::In(d) => {
+                            let (s, d) = (saved(a), Ident::new(d, Span::call_site()));
+                            quote!(#c::unary(__ad_g, #s, #c::#d))
+                        }
+                        Reads::Out(d) => {
+                            let (s, d) = (
+                                saved(&Operand::Live(op.out)),
+                                Ident::new(d, Span::call_site()),
+                            );
+                            quote!(#c::unary(__ad_g, #s, #c::#d))
+                        }
+                        Reads::Sizes(r) => {
+                            let (la, r) = (live(a).map(l), Ident::new(r, Span::call_site()));
+                            quote!(#c::#r(&__ad_g, #la))
+                        }
+                        Reads::Nothing(r) => {
+                            let r = Ident::new(r, Span::call_site());
+                            if r == "t_grad" {
+                                quote!(#c::#r(&__ad_g))
+                            } else {
+                                quote!(#c::#r(__ad_g))
+                            }
+                        }
+                    };
+                    grad_of(a, rule, &mut body);
+                }
+                OpKind::Powi(p) => {
+                    let s = saved(a);
+                    grad_of(a, quote!(#c::powi_grad(__ad_g, #s, #p)), &mut body);
+                }
+                OpKind::Matmul => {
+                    let b = b.unwrap();
+                    let (sa, sb) = (saved(a), saved(b));
+                    let flag = |o: &Operand| match live(o) {
+                        Some(i) => {
+                            let ni = n(i);
+                            quote!(#ni)
+                        }
+                        None => quote!(false),
+                    };
+                    let (fa, fb) = (flag(a), flag(b));
+                    body.push(quote!(
+                        let (__ad_ga, __ad_gb) = #c::matmul_grads(&__ad_g, #sa, #sb, [#fa, #fb]);
+                    ));
+                    for (o, got) in [(a, quote!(__ad_ga)), (b, quote!(__ad_gb))] {
+                        if let Some(i) = live(o) {
+                            let gi = g(i);
+                            body.push(quote!(
+                                if let ::core::option::Option::Some(__ad_x) = #got { #c::acc(&mut #gi, __ad_x); }
+                            ));
+                        }
+                    }
+                }
+            }
+            rules.push(quote! {
+                if #no {
+                    if let ::core::option::Option::Some(__ad_g) = #go_i.take() {
+                        __ad_ran += 1;
+                        #(#body)*
+                    }
+                }
+            });
+        }
+        let puts = (0..self.values.len()).filter_map(|i| match self.values[i].origin {
+            Origin::Arg(d) => {
+                let (gi, li) = (g(i), l(i));
+                Some(quote!(__ad_slots.put(#d, #gi, #li);))
+            }
+            Origin::Op => None,
+        });
+        let vo = v(out);
+        let dot_lines = self.dot(out, name);
+        let dot_lines = dot_lines.lines().map(|line| format!("{line}\n"));
+        quote! {
+            #(#forward)*
+            #(#keep)*
+            const GRAPH: &str = concat!(#(#dot_lines),*);
+            let __ad_graph = #c::graph(&#vo, #inputs, GRAPH, move |__ad_seed, __ad_slots: &mut #c::Slots<'_, #elem>| -> usize {
+                #(#wants)*
+                #(#needs)*
+                #(#slots)*
+                let mut #go = ::core::option::Option::Some(__ad_seed);
+                let mut __ad_ran = 0usize;
+                #(#rules)*
+                #(#puts)*
+                __ad_ran
+            });
+            (#vo, __ad_graph)
+        }
+    }
+
+    /// The graph in DOT: the differentiable arguments as ellipses, one box per op.
+    fn dot(&self, out: usize, name: &Ident) -> String {
+        let mut s = format!(
+            "digraph {{\n  // `{name}`, compiled by #[differentiable]\n  node [shape=box];\n"
+        );
+        let diff: Vec<&Arg> = self.args.iter().filter(|a| !a.no_grad).collect();
+        for (i, value) in self.values.iter().enumerate() {
+            if let Origin::Arg(d) = value.origin {
+                s += &format!("  n{i} [label=\"{}\", shape=ellipse];\n", diff[d].ident);
+            }
+        }
+        for op in &self.ops {
+            let label = match &op.kind {
+                OpKind::Binary(a) => a.name().to_string(),
+                OpKind::ScalarRhs(a) | OpKind::ScalarLhs(a) => format!("{} scalar", a.name()),
+                OpKind::Unary(n, _) => n.to_string(),
+                OpKind::Powi(p) => format!("powi {}", p.to_string().replace('"', "'")),
+                OpKind::Matmul => "matmul".to_string(),
+            };
+            let peripheries = if op.out == out { ", peripheries=2" } else { "" };
+            s += &format!("  n{} [label=\"{label}\"{peripheries}];\n", op.out);
+            for o in &op.operands {
+                if let Operand::Live(i) = o {
+                    s += &format!("  n{i} -> n{};\n", op.out);
+                }
+            }
+        }
+        s += "}\n";
+        s
+    }
+}
+
+/// A reference's place: `x` for `&x`, and `x` for `x` (a `&Tensor` argument, which a
+/// method call dereferences).
+fn place(r: &TokenStream) -> TokenStream {
+    let mut tokens = r.clone().into_iter().peekable();
+    match tokens.peek() {
+        Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '&' => {
+            tokens.next();
+            tokens.collect()
+        }
+        _ => r.clone(),
+    }
+}
+
+/// `template` with each hole (`__ad_ref`, `__ad_recv`) replaced by the next operand's
+/// reference or place.
+fn fill(
+    template: TokenStream,
+    refs: &mut impl Iterator<Item = (TokenStream, TokenStream)>,
+) -> TokenStream {
+    let mut out = TokenStream::new();
+    for tt in template {
+        match tt {
+            proc_macro2::TokenTree::Ident(i) if i == "__ad_ref" || i == "__ad_recv" => {
+                let (r, p) = refs.next().expect("one operand per hole");
+                out.extend(if i == "__ad_ref" { r } else { p });
+            }
+            proc_macro2::TokenTree::Group(g) => {
+                let inner = fill(g.stream(), refs);
+                let mut ng = proc_macro2::Group::new(g.delimiter(), inner);
+                ng.set_span(g.span());
+                out.extend(std::iter::once(proc_macro2::TokenTree::Group(ng)));
+            }
+            tt => out.extend(std::iter::once(tt)),
+        }
+    }
+    out
+}
