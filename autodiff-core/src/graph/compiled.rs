@@ -153,6 +153,62 @@ pub fn acc<S: Shape, E: Float>(slot: &mut Option<Tensor<S, E>>, g: Tensor<S, E>)
     }
 }
 
+/// `slot += g` summed back to the operand's sizes: in place, in one pass, when the slot
+/// has a gradient already and nothing is broadcast or recorded (a weight used many
+/// times); otherwise [`unbroadcast`] then [`acc`].
+#[inline]
+pub fn acc_unbroadcast<T: Shape, S: Shape, E: Float>(
+    slot: &mut Option<Tensor<S, E>>,
+    g: &Tensor<T, E>,
+    like: Like<S, E>,
+) {
+    if let Some(prev) = in_place(slot, &[&g.raw], like) {
+        for (p, &q) in prev.iter_mut().zip(g.raw.as_slice()) {
+            *p = *p + q;
+        }
+        return;
+    }
+    acc(slot, unbroadcast(g, like));
+}
+
+/// `slot += g * other` summed back to the operand's sizes, in one pass when it can be
+/// (see [`acc_unbroadcast`]); otherwise [`mul_grad`] then [`acc`].
+#[inline]
+pub fn acc_mul<T: Shape, U: Shape, S: Shape, E: Float>(
+    slot: &mut Option<Tensor<S, E>>,
+    g: &Tensor<T, E>,
+    other: &Tensor<U, E>,
+    like: Like<S, E>,
+) {
+    if let Some(prev) = in_place(slot, &[&g.raw, &other.raw], like) {
+        for ((p, &q), &o) in prev
+            .iter_mut()
+            .zip(g.raw.as_slice())
+            .zip(other.raw.as_slice())
+        {
+            *p = *p + q * o;
+        }
+        return;
+    }
+    acc(slot, mul_grad(g, other, like));
+}
+
+/// The elements of a slot's gradient to add into, when it has one, and `terms` have its
+/// sizes and are not recorded (nor is the gradient).
+#[inline]
+fn in_place<'a, S: Shape, E: Float>(
+    slot: &'a mut Option<Tensor<S, E>>,
+    terms: &[&RawTensor<E>],
+    like: Like<S, E>,
+) -> Option<&'a mut [E]> {
+    let prev = slot.as_mut()?;
+    let fits = prev.raw.trace.is_none()
+        && terms
+            .iter()
+            .all(|t| t.trace.is_none() && t.dims == like.dims);
+    fits.then(|| prev.raw.make_mut())
+}
+
 /// `g` summed back to the sizes of an operand it was broadcast from (`+`, `-`).
 #[inline]
 pub fn unbroadcast<T: Shape, S: Shape, E: Float>(

@@ -707,37 +707,32 @@ impl<'a> Lowering<'a> {
             match &op.kind {
                 OpKind::Binary(arith) => {
                     let b = b.unwrap();
-                    let (la, lb) = (live(a).map(l), live(b).map(l));
-                    // Only the operands a rule reads were saved.
-                    let (sa, sb) = (|| saved(a), || saved(b));
-                    if live(a).is_some() {
-                        let rule = match arith {
-                            Arith::Add | Arith::Sub => quote!(#c::unbroadcast(&__ad_g, #la)),
-                            Arith::Mul => {
-                                let sb = sb();
-                                quote!(#c::mul_grad(&__ad_g, #sb, #la))
+                    // One statement per live operand: how its slot takes its share.
+                    for (pos, o) in [(0, a), (1, b)] {
+                        let Some(i) = live(o) else { continue };
+                        let (gi, ni, li) = (g(i), n(i), l(i));
+                        let other = if pos == 0 { b } else { a };
+                        let add = match (arith, pos) {
+                            (Arith::Add, _) | (Arith::Sub, 0) => {
+                                quote!(#c::acc_unbroadcast(&mut #gi, &__ad_g, #li))
                             }
-                            Arith::Div => {
-                                let sb = sb();
-                                quote!(#c::div_lhs_grad(&__ad_g, #sb, #la))
+                            (Arith::Sub, _) => {
+                                quote!(#c::acc(&mut #gi, #c::neg_unbroadcast(&__ad_g, #li)))
                             }
-                        };
-                        grad_of(a, rule, &mut body);
-                    }
-                    if live(b).is_some() {
-                        let rule = match arith {
-                            Arith::Add => quote!(#c::unbroadcast(&__ad_g, #lb)),
-                            Arith::Sub => quote!(#c::neg_unbroadcast(&__ad_g, #lb)),
-                            Arith::Mul => {
-                                let sa = sa();
-                                quote!(#c::mul_grad(&__ad_g, #sa, #lb))
+                            (Arith::Mul, _) => {
+                                let so = saved(other);
+                                quote!(#c::acc_mul(&mut #gi, &__ad_g, #so, #li))
                             }
-                            Arith::Div => {
-                                let (sa, sb) = (sa(), sb());
-                                quote!(#c::div_rhs_grad(&__ad_g, #sa, #sb))
+                            (Arith::Div, 0) => {
+                                let sb = saved(b);
+                                quote!(#c::acc(&mut #gi, #c::div_lhs_grad(&__ad_g, #sb, #li)))
+                            }
+                            (Arith::Div, _) => {
+                                let (sa, sb) = (saved(a), saved(b));
+                                quote!(#c::acc(&mut #gi, #c::div_rhs_grad(&__ad_g, #sa, #sb)))
                             }
                         };
-                        grad_of(b, rule, &mut body);
+                        body.push(quote!(if #ni { #add; }));
                     }
                 }
                 OpKind::ScalarRhs(arith) => {
