@@ -70,7 +70,7 @@ impl<E: Float> Slots<'_, E> {
         if self.wanted[i] {
             self.grads[i] = Some(match g {
                 Some(g) => g.raw,
-                None => RawTensor::filled(like.dims, E::ZERO),
+                None => RawTensor::filled(like.dims(), E::ZERO),
             });
         }
     }
@@ -79,7 +79,8 @@ impl<E: Float> Slots<'_, E> {
 /// The type and sizes of a tensor, without its values: what a backward rule needs to
 /// know of an operand it does not read (`+`'s operands, `sum`'s input).
 pub struct Like<S: Shape, E: Float> {
-    dims: Dims,
+    /// The shape itself: nothing for compile-time dimensions, a size per `Dyn`.
+    shape: S,
     _p: PhantomData<fn() -> Tensor<S, E>>,
 }
 
@@ -97,13 +98,19 @@ impl<S: Shape, E: Float> Like<S, E> {
     pub fn none(self) -> Option<Tensor<S, E>> {
         None
     }
+
+    /// The sizes (constants, once compiled, for compile-time dimensions).
+    #[inline]
+    fn dims(self) -> Dims {
+        self.shape.dims()
+    }
 }
 
 /// The [`Like`] of `t`.
 #[inline]
 pub fn like<S: Shape, E: Float>(t: &Tensor<S, E>) -> Like<S, E> {
     Like {
-        dims: t.raw.dims,
+        shape: S::from_dims(&t.raw.dims).expect("a tensor's sizes fit its shape"),
         _p: PhantomData,
     }
 }
@@ -205,7 +212,7 @@ fn in_place<'a, S: Shape, E: Float>(
     let fits = prev.raw.trace.is_none()
         && terms
             .iter()
-            .all(|t| t.trace.is_none() && t.dims == like.dims);
+            .all(|t| t.trace.is_none() && t.dims == like.dims());
     fits.then(|| prev.raw.make_mut())
 }
 
@@ -215,11 +222,11 @@ pub fn unbroadcast<T: Shape, S: Shape, E: Float>(
     g: &Tensor<T, E>,
     like: Like<S, E>,
 ) -> Tensor<S, E> {
-    if g.raw.trace.is_none() && g.raw.dims.numel() == like.dims.numel() {
+    if g.raw.trace.is_none() && g.raw.dims.numel() == like.dims().numel() {
         // Only axes of size 1 differ (or none): the same elements.
-        return Tensor::from_raw(g.raw.with_dims(like.dims));
+        return Tensor::from_raw(g.raw.with_dims(like.dims()));
     }
-    Tensor::from_raw(sum_to(&g.raw, like.dims))
+    Tensor::from_raw(sum_to(&g.raw, like.dims()))
 }
 
 /// `-g` summed back to an operand's sizes (the right operand of `-`).
@@ -228,7 +235,7 @@ pub fn neg_unbroadcast<T: Shape, S: Shape, E: Float>(
     g: &Tensor<T, E>,
     like: Like<S, E>,
 ) -> Tensor<S, E> {
-    Tensor::from_raw(sum_to(&neg_raw(&g.raw), like.dims))
+    Tensor::from_raw(sum_to(&neg_raw(&g.raw), like.dims()))
 }
 
 /// `g * other` summed back to an operand's sizes (either operand of `*`).
@@ -238,7 +245,7 @@ pub fn mul_grad<T: Shape, U: Shape, S: Shape, E: Float>(
     other: &Tensor<U, E>,
     like: Like<S, E>,
 ) -> Tensor<S, E> {
-    Tensor::from_raw(sum_to(&mul_raw(&g.raw, &other.raw), like.dims))
+    Tensor::from_raw(sum_to(&mul_raw(&g.raw, &other.raw), like.dims()))
 }
 
 /// `g / b` summed back to the left operand's sizes (`a / b`).
@@ -248,7 +255,7 @@ pub fn div_lhs_grad<T: Shape, U: Shape, S: Shape, E: Float>(
     b: &Tensor<U, E>,
     like: Like<S, E>,
 ) -> Tensor<S, E> {
-    Tensor::from_raw(sum_to(&div_raw(&g.raw, &b.raw), like.dims))
+    Tensor::from_raw(sum_to(&div_raw(&g.raw, &b.raw), like.dims()))
 }
 
 /// `-g a / b²` summed back to the right operand's sizes (`a / b`).
@@ -329,46 +336,49 @@ fn tiny_matmul_grads<E: Float>(
         return None;
     }
     let (m, k, n) = (a.dims[0], a.dims[1], b.dims[1]);
-    let (gs, as_, bs) = (g.as_slice(), a.as_slice(), b.as_slice());
+    let (gs, xa, xb) = (g.as_slice(), a.as_slice(), b.as_slice());
     // dA = G Bᵀ: (m x n)(n x k); dB = Aᵀ G: (k x m)(m x n).
     let ga = need[0].then(|| {
-        RawTensor::from_zeroed(a.dims, |out| {
-            for i in 0..m {
-                for p in 0..k {
-                    out[i * k + p] = (0..n).fold(E::ZERO, |s, j| s + gs[i * n + j] * bs[p * n + j]);
-                }
-            }
-        })
-    });
-    let gb = need[1].then(|| {
-        RawTensor::from_zeroed(b.dims, |out| {
+        let mut out = [E::ZERO; TINY];
+        for i in 0..m {
             for p in 0..k {
                 for j in 0..n {
-                    out[p * n + j] =
-                        (0..m).fold(E::ZERO, |s, i| s + as_[i * k + p] * gs[i * n + j]);
+                    out[i * k + p] = out[i * k + p] + gs[i * n + j] * xb[p * n + j];
                 }
             }
-        })
+        }
+        RawTensor::small(a.dims, out)
+    });
+    let gb = need[1].then(|| {
+        let mut out = [E::ZERO; TINY];
+        for p in 0..k {
+            for j in 0..n {
+                for i in 0..m {
+                    out[p * n + j] = out[p * n + j] + xa[i * k + p] * gs[i * n + j];
+                }
+            }
+        }
+        RawTensor::small(b.dims, out)
     });
     Some((ga, gb))
 }
 
 /// Tensors of at most this many elements take the rules' own loops when nothing records.
-const TINY: usize = 4;
+const TINY: usize = crate::tensor::raw::INLINE;
 
 /// `g` broadcast back to the input's sizes (`sum`).
 #[inline]
 pub fn sum_grad<S: Shape, E: Float>(g: &Tensor<(), E>, like: Like<S, E>) -> Tensor<S, E> {
     if g.raw.trace.is_none() {
-        return Tensor::from_raw(RawTensor::filled(like.dims, g.raw.as_slice()[0]));
+        return Tensor::from_raw(RawTensor::filled(like.dims(), g.raw.as_slice()[0]));
     }
-    Tensor::from_raw(expand_to(&g.raw, like.dims))
+    Tensor::from_raw(expand_to(&g.raw, like.dims()))
 }
 
 /// `g / n` broadcast back to the input's `n` elements (`mean`).
 #[inline]
 pub fn mean_grad<S: Shape, E: Float>(g: &Tensor<(), E>, like: Like<S, E>) -> Tensor<S, E> {
-    let n = E::from_f64(like.dims.numel() as f64);
+    let n = E::from_f64(like.dims().numel() as f64);
     scale(sum_grad(g, like), E::ONE / n)
 }
 

@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 /// Tensors of at most this many elements keep them in the handle itself: making one
 /// allocates nothing (scalars, losses and small biases are most of the tensors of a small
 /// model's step, see W1 in docs/benchmarks.md).
-const INLINE: usize = 4;
+pub(crate) const INLINE: usize = 4;
 
 /// Contiguous row-major data with its sizes. Clones share the buffer; writers copy first.
 /// `trace` says where the tape recorded it, if it did (see `graph/tape.rs`).
@@ -114,6 +114,18 @@ impl<E: Element> RawTensor<E> {
         RawTensor {
             dims,
             data,
+            trace: None,
+        }
+    }
+
+    /// A tensor of at most [`INLINE`] elements, the first `dims.numel()` of `vals`.
+    #[inline]
+    pub(crate) fn small(dims: Dims, vals: [E; INLINE]) -> Self {
+        let n = dims.numel();
+        debug_assert!(n <= INLINE, "a small tensor has at most {INLINE} elements");
+        RawTensor {
+            dims,
+            data: Storage::Inline { len: n as u8, vals },
             trace: None,
         }
     }

@@ -104,6 +104,19 @@ enum Operand {
     Scalar(TokenStream),
 }
 
+/// An op's share of an operand's gradient, as the backward pass writes it into the
+/// operand's slot (see `emit`).
+enum Share {
+    /// A gradient tensor.
+    Value(TokenStream),
+    /// The output's gradient summed back to the operand's sizes (its `Like`).
+    Unbroadcast(TokenStream),
+    /// The output's gradient times a saved tensor, summed back (that tensor, the `Like`).
+    Mul(TokenStream, TokenStream),
+    /// An `Option` of a gradient tensor.
+    Maybe(TokenStream),
+}
+
 enum OpKind {
     /// Tensor with tensor, broadcasting.
     Binary(Arith),
@@ -693,15 +706,41 @@ impl<'a> Lowering<'a> {
             });
         let go = g(out);
         let mut rules = Vec::new();
+        // Whether a slot has been written by an earlier statement: the first write to
+        // a slot finds it empty (whatever the flags), so it assigns instead of adding.
+        let mut written = vec![false; self.values.len()];
+        let mut write = |i: usize, share: Share| -> TokenStream {
+            let gi = g(i);
+            let first = !std::mem::replace(&mut written[i], true);
+            match (share, first) {
+                (Share::Value(x), true) => quote!(#gi = ::core::option::Option::Some(#x);),
+                (Share::Value(x), false) => quote!(#c::acc(&mut #gi, #x);),
+                (Share::Unbroadcast(li), true) => {
+                    quote!(#gi = ::core::option::Option::Some(#c::unbroadcast(&__ad_g, #li));)
+                }
+                (Share::Unbroadcast(li), false) => {
+                    quote!(#c::acc_unbroadcast(&mut #gi, &__ad_g, #li);)
+                }
+                (Share::Mul(so, li), true) => {
+                    quote!(#gi = ::core::option::Option::Some(#c::mul_grad(&__ad_g, #so, #li));)
+                }
+                (Share::Mul(so, li), false) => quote!(#c::acc_mul(&mut #gi, &__ad_g, #so, #li);),
+                (Share::Maybe(x), true) => quote!(#gi = #x;),
+                (Share::Maybe(x), false) => quote!(
+                    if let ::core::option::Option::Some(__ad_x) = #x { #c::acc(&mut #gi, __ad_x); }
+                ),
+            }
+        };
         for op in ops.iter().rev() {
             let (go_i, no) = (g(op.out), n(op.out));
             let a = &op.operands[0];
             let b = op.operands.get(1);
             let mut body = Vec::new();
-            let grad_of = |o: &Operand, rule: TokenStream, body: &mut Vec<TokenStream>| {
+            let mut grad_of = |o: &Operand, rule: TokenStream, body: &mut Vec<TokenStream>| {
                 if let Operand::Live(i) = o {
-                    let (gi, ni) = (g(*i), n(*i));
-                    body.push(quote!(if #ni { #c::acc(&mut #gi, #rule); }));
+                    let ni = n(*i);
+                    let stmt = write(*i, Share::Value(rule));
+                    body.push(quote!(if #ni { #stmt }));
                 }
             };
             match &op.kind {
@@ -710,29 +749,25 @@ impl<'a> Lowering<'a> {
                     // One statement per live operand: how its slot takes its share.
                     for (pos, o) in [(0, a), (1, b)] {
                         let Some(i) = live(o) else { continue };
-                        let (gi, ni, li) = (g(i), n(i), l(i));
+                        let (ni, li) = (n(i), l(i));
                         let other = if pos == 0 { b } else { a };
-                        let add = match (arith, pos) {
-                            (Arith::Add, _) | (Arith::Sub, 0) => {
-                                quote!(#c::acc_unbroadcast(&mut #gi, &__ad_g, #li))
-                            }
+                        let share = match (arith, pos) {
+                            (Arith::Add, _) | (Arith::Sub, 0) => Share::Unbroadcast(quote!(#li)),
                             (Arith::Sub, _) => {
-                                quote!(#c::acc(&mut #gi, #c::neg_unbroadcast(&__ad_g, #li)))
+                                Share::Value(quote!(#c::neg_unbroadcast(&__ad_g, #li)))
                             }
-                            (Arith::Mul, _) => {
-                                let so = saved(other);
-                                quote!(#c::acc_mul(&mut #gi, &__ad_g, #so, #li))
-                            }
+                            (Arith::Mul, _) => Share::Mul(saved(other), quote!(#li)),
                             (Arith::Div, 0) => {
                                 let sb = saved(b);
-                                quote!(#c::acc(&mut #gi, #c::div_lhs_grad(&__ad_g, #sb, #li)))
+                                Share::Value(quote!(#c::div_lhs_grad(&__ad_g, #sb, #li)))
                             }
                             (Arith::Div, _) => {
                                 let (sa, sb) = (saved(a), saved(b));
-                                quote!(#c::acc(&mut #gi, #c::div_rhs_grad(&__ad_g, #sa, #sb)))
+                                Share::Value(quote!(#c::div_rhs_grad(&__ad_g, #sa, #sb)))
                             }
                         };
-                        body.push(quote!(if #ni { #add; }));
+                        let stmt = write(i, share);
+                        body.push(quote!(if #ni { #stmt }));
                     }
                 }
                 OpKind::ScalarRhs(arith) => {
@@ -806,10 +841,7 @@ impl<'a> Lowering<'a> {
                     ));
                     for (o, got) in [(a, quote!(__ad_ga)), (b, quote!(__ad_gb))] {
                         if let Some(i) = live(o) {
-                            let gi = g(i);
-                            body.push(quote!(
-                                if let ::core::option::Option::Some(__ad_x) = #got { #c::acc(&mut #gi, __ad_x); }
-                            ));
+                            body.push(write(i, Share::Maybe(got)));
                         }
                     }
                 }
