@@ -147,6 +147,22 @@ where
     }
 }
 
+/// The output of a compiled forward pass as the function's declared type. The two are
+/// the same type in every program that compiles: the eager function has the same body
+/// and the compiler checks it against the declaration. Taking any shape here keeps a
+/// body of the wrong shape from being reported a second time, in the generated code.
+#[inline]
+pub fn declared<T: Shape, S: Shape, E: Float>(t: Tensor<T, E>) -> Tensor<S, E> {
+    Tensor::from_raw(t.raw)
+}
+
+/// The seed of a compiled backward pass as the type of the output's last op (the
+/// converse of [`declared`]).
+#[inline]
+pub fn reseed<T: Shape, S: Shape, E: Float>(seed: Tensor<T, E>, _like: Like<S, E>) -> Tensor<S, E> {
+    Tensor::from_raw(seed.raw)
+}
+
 /// Adds `g` into a gradient slot: moved into an empty one, added in place otherwise.
 #[inline]
 pub fn acc<S: Shape, E: Float>(slot: &mut Option<Tensor<S, E>>, g: Tensor<S, E>) {

@@ -14,10 +14,11 @@
 //! runs only when no graph records (see `forward_body` in `expand.rs`).
 
 use super::ast::{Arg, Func, Output};
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 use std::collections::HashMap;
-use syn::{BinOp, Expr, Ident, Lit, Pat, Stmt, Type, UnOp};
+use syn::spanned::Spanned;
+use syn::{BinOp, Expr, ExprMethodCall, Ident, Lit, Pat, Stmt, Type, UnOp};
 
 /// Methods of one tensor that give a tensor, with where their rule reads from: the
 /// input (`In`), the output (`Out`), or only the input's sizes (`Sizes`, `None`).
@@ -78,14 +79,6 @@ enum Arith {
 }
 
 impl Arith {
-    fn token(self) -> TokenStream {
-        match self {
-            Arith::Add => quote!(+),
-            Arith::Sub => quote!(-),
-            Arith::Mul => quote!(*),
-            Arith::Div => quote!(/),
-        }
-    }
     fn name(self) -> &'static str {
         match self {
             Arith::Add => "add",
@@ -357,17 +350,23 @@ impl<'a> Lowering<'a> {
                     }
                 }
             }
-            Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => match self.lower(&u.expr)? {
-                Val::Live(v) => Some(self.push_op(
-                    OpKind::Unary("neg", Reads::Nothing("neg")),
-                    vec![Operand::Live(v)],
-                    quote!(-__ad_ref),
-                )),
-                Val::Const { tokens, kind } => {
-                    let inner = Self::const_expr(&tokens, kind);
-                    Some(self.bind_const(quote!(-#inner), kind))
+            Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => {
+                let neg = &u.op;
+                match self.lower(&u.expr)? {
+                    Val::Live(v) => Some(self.push_op(
+                        OpKind::Unary("neg", Reads::Nothing("neg")),
+                        vec![Operand::Live(v)],
+                        {
+                            let hole = Ident::new("__ad_ref", u.expr.span());
+                            quote!(#neg #hole)
+                        },
+                    )),
+                    Val::Const { tokens, kind } => {
+                        let inner = Self::const_expr(&tokens, kind);
+                        Some(self.bind_const(quote!(#neg #inner), kind))
+                    }
                 }
-            },
+            }
             Expr::Binary(b) => {
                 let arith = match b.op {
                     BinOp::Add(_) => Arith::Add,
@@ -378,7 +377,10 @@ impl<'a> Lowering<'a> {
                 };
                 let lhs = self.lower(&b.left)?;
                 let rhs = self.lower(&b.right)?;
-                self.binary(arith, lhs, rhs)
+                let holes = [b.left.span(), b.right.span()].map(|s| Ident::new("__ad_ref", s));
+                let [l, r] = &holes;
+                let op = &b.op;
+                self.binary(arith, quote!(#l #op #r), lhs, rhs)
             }
             Expr::MethodCall(m) if m.turbofish.is_none() => {
                 let recv = self.lower(&m.receiver)?;
@@ -387,7 +389,7 @@ impl<'a> Lowering<'a> {
                     .iter()
                     .map(|a| self.lower(a))
                     .collect::<Option<Vec<_>>>()?;
-                self.method(&m.method, recv, args)
+                self.method(m, recv, args)
             }
             _ => None,
         }
@@ -408,7 +410,8 @@ impl<'a> Lowering<'a> {
         }
     }
 
-    fn binary(&mut self, arith: Arith, lhs: Val, rhs: Val) -> Option<Val> {
+    /// `lhs op rhs`; `template` is the expression as written, with holes (see `method`).
+    fn binary(&mut self, arith: Arith, template: TokenStream, lhs: Val, rhs: Val) -> Option<Val> {
         if let (
             Val::Const {
                 tokens: a,
@@ -426,8 +429,8 @@ impl<'a> Lowering<'a> {
                 _ => Kind::Other,
             };
             let (a, b) = (Self::const_expr(a, *ka), Self::const_expr(b, *kb));
-            let op = arith.token();
-            return Some(self.bind_const(quote!(#a #op #b), kind));
+            let expr = fill(template, &mut [(a.clone(), a), (b.clone(), b)].into_iter());
+            return Some(self.bind_const(expr, kind));
         }
         let (a, b) = (self.operand(&lhs)?, self.operand(&rhs)?);
         let kind = match (&a, &b) {
@@ -436,12 +439,22 @@ impl<'a> Lowering<'a> {
             (Operand::Scalar(_), _) => OpKind::ScalarLhs(arith),
             _ => OpKind::Binary(arith),
         };
-        let op = arith.token();
-        Some(self.push_op(kind, vec![a, b], quote!(__ad_ref #op __ad_ref)))
+        Some(self.push_op(kind, vec![a, b], template))
     }
 
-    fn method(&mut self, method: &Ident, recv: Val, args: Vec<Val>) -> Option<Val> {
+    fn method(&mut self, m: &ExprMethodCall, recv: Val, args: Vec<Val>) -> Option<Val> {
+        let method = &m.method;
         let name = method.to_string();
+        // The call as the user wrote it, operands replaced by holes with their spans:
+        // an error in it points where the eager function's does, and is reported once.
+        let call = |arg: Option<TokenStream>| {
+            let recv = Ident::new("__ad_recv", m.receiver.span());
+            let dot = &m.dot_token;
+            let mut args = Group::new(Delimiter::Parenthesis, arg.unwrap_or_default());
+            args.set_span(m.paren_token.span.join());
+            quote!(#recv #dot #method #args)
+        };
+        let arg_hole = || Ident::new("__ad_ref", m.args[0].span()).to_token_stream();
         let all_const = matches!(recv, Val::Const { .. })
             && args.iter().all(|a| matches!(a, Val::Const { .. }));
         if all_const {
@@ -466,7 +479,7 @@ impl<'a> Lowering<'a> {
                 Some(self.push_op(
                     OpKind::Powi(n.clone()),
                     vec![Operand::Live(v)],
-                    quote!(__ad_recv.powi(#n)),
+                    call(Some(n.clone())),
                 ))
             }
             ("matmul", [rhs]) => {
@@ -474,21 +487,12 @@ impl<'a> Lowering<'a> {
                 if matches!(a, Operand::Scalar(_)) || matches!(b, Operand::Scalar(_)) {
                     return None;
                 }
-                Some(self.push_op(
-                    OpKind::Matmul,
-                    vec![a, b],
-                    quote!(__ad_recv.matmul(__ad_ref)),
-                ))
+                Some(self.push_op(OpKind::Matmul, vec![a, b], call(Some(arg_hole()))))
             }
             (_, []) => {
                 let Val::Live(v) = recv else { return None };
                 let (n, reads) = *UNARY.iter().find(|(n, _)| *n == name)?;
-                let m = Ident::new(n, Span::call_site());
-                Some(self.push_op(
-                    OpKind::Unary(n, reads),
-                    vec![Operand::Live(v)],
-                    quote!(__ad_recv.#m()),
-                ))
+                Some(self.push_op(OpKind::Unary(n, reads), vec![Operand::Live(v)], call(None)))
             }
             _ => None,
         }
@@ -862,24 +866,29 @@ impl<'a> Lowering<'a> {
             }
             Origin::Op => None,
         });
-        let vo = v(out);
+        let (vo, lo) = (v(out), l(out));
         let dot_lines = self.dot(out, name);
         let dot_lines = dot_lines.lines().map(|line| format!("{line}\n"));
         quote! {
             #(#forward)*
             #(#keep)*
             const GRAPH: &str = concat!(#(#dot_lines),*);
-            let __ad_graph = #c::graph(&#vo, #inputs, GRAPH, move |__ad_seed, __ad_slots: &mut #c::Slots<'_, #elem>| -> usize {
+            // The output as the declared type: the same type in any program that compiles
+            // (the eager function has this body and is checked against the declaration), so
+            // a body of another type is reported once, there, and not again here.
+            let #lo = #c::like(&#vo);
+            let __ad_out = #c::declared(#vo);
+            let __ad_graph = #c::graph(&__ad_out, #inputs, GRAPH, move |__ad_seed, __ad_slots: &mut #c::Slots<'_, #elem>| -> usize {
                 #(#wants)*
                 #(#needs)*
                 #(#slots)*
-                let mut #go = ::core::option::Option::Some(__ad_seed);
+                let mut #go = ::core::option::Option::Some(#c::reseed(__ad_seed, #lo));
                 let mut __ad_ran = 0usize;
                 #(#rules)*
                 #(#puts)*
                 __ad_ran
             });
-            (#vo, __ad_graph)
+            (__ad_out, __ad_graph)
         }
     }
 
@@ -928,6 +937,23 @@ fn place(r: &TokenStream) -> TokenStream {
     }
 }
 
+/// `tokens` with every span set to `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let proc_macro2::TokenTree::Group(g) = &tt {
+                let mut ng = Group::new(g.delimiter(), respan(g.stream(), span));
+                ng.set_span(span);
+                tt = proc_macro2::TokenTree::Group(ng);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
+}
+
 /// `template` with each hole (`__ad_ref`, `__ad_recv`) replaced by the next operand's
 /// reference or place.
 fn fill(
@@ -939,7 +965,7 @@ fn fill(
         match tt {
             proc_macro2::TokenTree::Ident(i) if i == "__ad_ref" || i == "__ad_recv" => {
                 let (r, p) = refs.next().expect("one operand per hole");
-                out.extend(if i == "__ad_ref" { r } else { p });
+                out.extend(respan(if i == "__ad_ref" { r } else { p }, i.span()));
             }
             proc_macro2::TokenTree::Group(g) => {
                 let inner = fill(g.stream(), refs);
