@@ -18,6 +18,21 @@ pub trait GradBuffer<G: Gradients<E>, E: Float> {
     fn accumulate_walked(&mut self, walked: &mut Walked<'_, E>) {
         self.accumulate(G::build(walked));
     }
+
+    /// Where a compiled backward pass may write: a gradient value to add into in place,
+    /// an empty `Option` to fill, or neither (then it builds a `G` for `accumulate`).
+    #[doc(hidden)]
+    fn place(&mut self) -> Place<'_, G> {
+        Place::Other
+    }
+}
+
+/// See [`GradBuffer::place`].
+#[doc(hidden)]
+pub enum Place<'a, G> {
+    Add(&'a mut G),
+    Empty(&'a mut Option<G>),
+    Other,
 }
 
 impl<G: Gradients<E>, E: Float> GradBuffer<G, E> for G {
@@ -28,6 +43,10 @@ impl<G: Gradients<E>, E: Float> GradBuffer<G, E> for G {
     fn accumulate_walked(&mut self, walked: &mut Walked<'_, E>) {
         // In place, tensor by tensor: no gradient value, no zeros for absent gradients.
         self.visit_mut(&mut AddWalked(walked));
+    }
+
+    fn place(&mut self) -> Place<'_, G> {
+        Place::Add(self)
     }
 }
 
@@ -43,6 +62,14 @@ impl<G: Gradients<E>, E: Float> GradBuffer<G, E> for Option<G> {
         match self {
             Some(buffer) => buffer.accumulate_walked(walked),
             None => *self = Some(G::build(walked)),
+        }
+    }
+
+    fn place(&mut self) -> Place<'_, G> {
+        if self.is_some() {
+            Place::Add(self.as_mut().expect("checked"))
+        } else {
+            Place::Empty(self)
         }
     }
 }

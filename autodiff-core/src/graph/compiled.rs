@@ -14,7 +14,8 @@
 //! one op, on typed tensors, so the compiler still checks every shape. They are public
 //! for the macro's sake only.
 
-use super::{Core, Gradients, Graph};
+use super::accumulate::Place;
+use super::{Core, GradBuffer, Gradients, Graph};
 use crate::ops::binary::{div_raw, mul_raw, neg_raw};
 use crate::ops::matmul::matmul_backward;
 use crate::ops::reduce::{expand_to, sum_to};
@@ -22,58 +23,61 @@ use crate::tensor::raw::RawTensor;
 use crate::{Dims, Float, Shape, Tensor};
 use core::marker::PhantomData;
 
-/// The backward pass of a compiled graph: the output's gradient and the input slots to
-/// the number of ops whose rule ran.
-pub(crate) type CompiledFn<E> = dyn Fn(RawTensor<E>, &mut Slots<'_, E>) -> usize;
+/// The backward pass of a compiled graph: the output's gradient and where the inputs'
+/// gradients go, to the number of ops whose rule ran.
+type Pass<S, G, E> = dyn Fn(Tensor<S, E>, Out<'_, G, E>) -> usize;
 
 /// What a compiled graph holds.
-pub(crate) struct Compiled<E: Float> {
-    pub(crate) backward: Box<CompiledFn<E>>,
+pub(crate) struct Compiled<S: Shape, G: Gradients<E>, E: Float> {
+    backward: Box<Pass<S, G, E>>,
     /// The output's sizes (for the seed of ones and its check).
     pub(crate) output: Dims,
-    /// The number of differentiable inputs.
-    pub(crate) inputs: usize,
     /// The graph in DOT, written by the macro.
     pub(crate) dot: &'static str,
 }
 
-impl<E: Float> Compiled<E> {
-    /// Runs the pass for the inputs flagged in `wanted`, leaving their gradients in
-    /// `grads` (one slot per input). Returns how many ops ran.
-    pub(crate) fn run(
-        &self,
-        seed: RawTensor<E>,
-        wanted: &[bool],
-        grads: &mut [Option<RawTensor<E>>],
-    ) -> usize {
-        (self.backward)(seed, &mut Slots { grads, wanted })
-    }
-}
-
-/// Where a compiled backward pass leaves the inputs' gradients.
-pub struct Slots<'a, E: Float> {
-    grads: &'a mut [Option<RawTensor<E>>],
-    wanted: &'a [bool],
-}
-
-impl<E: Float> Slots<'_, E> {
-    /// Whether input `i` wants a gradient.
-    #[inline]
-    pub fn wants(&self, i: usize) -> bool {
-        self.wanted[i]
+impl<S: Shape, G: Gradients<E>, E: Float> Compiled<S, G, E> {
+    /// Every input's gradient.
+    pub(crate) fn full(&self, seed: RawTensor<E>) -> G {
+        let mut grads = None;
+        (self.backward)(Tensor::from_raw(seed), Out::Build(&mut grads));
+        grads.expect("a compiled pass builds the gradients")
     }
 
-    /// Hands over input `i`'s gradient: `g`, or zeros of `like`'s sizes when the output
-    /// does not depend on the input. Nothing when the input wants none.
-    #[inline]
-    pub fn put<S: Shape>(&mut self, i: usize, g: Option<Tensor<S, E>>, like: Like<S, E>) {
-        if self.wanted[i] {
-            self.grads[i] = Some(match g {
-                Some(g) => g.raw,
-                None => RawTensor::filled(like.dims(), E::ZERO),
-            });
+    /// Adds every input's gradient into `buffer`: in place into a gradient value (no
+    /// gradient built first), into an empty `Option` as a new value.
+    pub(crate) fn full_into<B: GradBuffer<G, E>>(&self, seed: RawTensor<E>, buffer: &mut B) {
+        let seed = Tensor::from_raw(seed);
+        match buffer.place() {
+            Place::Add(grads) => {
+                (self.backward)(seed, Out::Add(grads));
+            }
+            Place::Empty(slot) => {
+                (self.backward)(seed, Out::Build(slot));
+            }
+            Place::Other => buffer.accumulate(self.full(seed.raw)),
         }
     }
+
+    /// The selected inputs' gradients, and how many ops ran.
+    pub(crate) fn partial(&self, seed: RawTensor<E>, select: &G::Select) -> (G::Partial, usize) {
+        let mut grads = None;
+        let ran = (self.backward)(Tensor::from_raw(seed), Out::Partial(&mut grads, select));
+        (grads.expect("a compiled pass builds the gradients"), ran)
+    }
+}
+
+/// Where a compiled backward pass puts the inputs' gradients; the generated code matches
+/// on it and writes the gradient struct's fields itself.
+pub enum Out<'a, G: Gradients<E>, E: Float> {
+    /// Build every gradient (`backward`), zeros where the output does not depend on an
+    /// input.
+    Build(&'a mut Option<G>),
+    /// Add every gradient into a buffer, in place (`backward_into`).
+    Add(&'a mut G),
+    /// Build the selected gradients (`backward_selected`); the others are `None` and
+    /// the rules that lead only to them do not run.
+    Partial(&'a mut Option<G::Partial>, &'a G::Select),
 }
 
 /// The type and sizes of a tensor, without its values: what a backward rule needs to
@@ -122,28 +126,46 @@ pub fn top_level<E: Float>() -> bool {
     super::tape::current_id::<E>().is_none()
 }
 
-/// The graph of a compiled function: `output` is its value, `inputs` the number of its
-/// differentiable arguments, `backward` the pass (see [`Slots`]).
-pub fn graph<S, G, E, F>(
-    output: &Tensor<S, E>,
-    inputs: usize,
-    dot: &'static str,
-    backward: F,
-) -> Graph<S, G, E>
+/// The graph of a compiled function: `output` is its value, `backward` the pass (see
+/// [`Out`]), `dot` the graph in DOT.
+pub fn graph<S, G, E, F>(output: &Tensor<S, E>, dot: &'static str, backward: F) -> Graph<S, G, E>
 where
     S: Shape,
     G: Gradients<E>,
     E: Float,
-    F: Fn(Tensor<S, E>, &mut Slots<'_, E>) -> usize + 'static,
+    F: Fn(Tensor<S, E>, Out<'_, G, E>) -> usize + 'static,
 {
     Graph {
         core: Core::Compiled(Compiled {
-            backward: Box::new(move |seed, slots| backward(Tensor::from_raw(seed), slots)),
+            backward: Box::new(backward),
             output: output.raw.dims,
-            inputs,
             dot,
         }),
         _p: PhantomData,
+    }
+}
+
+/// An input's gradient for [`Out::Build`]: `g`, or zeros when the output does not
+/// depend on the input.
+#[inline]
+pub fn or_zeros<S: Shape, E: Float>(g: Option<Tensor<S, E>>, like: Like<S, E>) -> Tensor<S, E> {
+    g.unwrap_or_else(|| Tensor::from_raw(RawTensor::filled(like.dims(), E::ZERO)))
+}
+
+/// Adds an input's gradient into its buffer in place, for [`Out::Add`].
+///
+/// # Panics
+/// When a `Dyn` dimension of the buffer has another size.
+#[inline]
+pub fn add_to<S: Shape, E: Float>(buffer: &mut Tensor<S, E>, g: Option<Tensor<S, E>>) {
+    if let Some(g) = g {
+        assert_eq!(
+            buffer.raw.dims, g.raw.dims,
+            "backward_into: the sizes of a `Dyn` dimension differ"
+        );
+        for (b, &x) in buffer.raw.make_mut().iter_mut().zip(g.raw.as_slice()) {
+            *b = *b + x;
+        }
     }
 }
 

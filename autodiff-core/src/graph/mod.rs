@@ -113,9 +113,9 @@ impl<E: Float> MapTensors<E> for Leaves<'_, E> {
 
 /// What both graph handles hold: a recorded tape, or a compiled backward pass
 /// (`#[differentiable]` on a function of known ops, see [`compiled`]).
-enum Core<E: Float> {
+enum Core<S: Shape, G: Gradients<E>, E: Float> {
     Taped(Taped<E>),
-    Compiled(compiled::Compiled<E>),
+    Compiled(compiled::Compiled<S, G, E>),
 }
 
 /// A graph recorded on a tape.
@@ -161,8 +161,7 @@ impl<E: Float> Taped<E> {
         let r = {
             let nodes = self.tape.nodes.borrow();
             take(&mut Walked {
-                grads: scratch.inputs.iter_mut(),
-                nodes: Some(nodes[self.leaves_usize()].iter()),
+                grads: scratch.inputs.iter_mut().zip(&nodes[self.leaves_usize()]),
             })
         };
         self.tape.return_scratch(scratch);
@@ -183,71 +182,13 @@ impl<E: Float> Taped<E> {
     }
 }
 
-/// Gradient slots of a compiled pass kept on the stack, for up to this many inputs.
-const STACK_INPUTS: usize = 8;
-
-impl<E: Float> Core<E> {
-    /// Runs a backward pass and hands `take` the inputs' gradients (one per input, `None`
-    /// where the output does not depend on it or it was not wanted) with their sizes.
-    /// Returns what `take` returns and how many nodes (ops) ran.
-    fn run<R>(
-        &self,
-        seed: RawTensor<E>,
-        wanted: &[bool],
-        free: bool,
-        take: impl FnOnce(&mut Walked<'_, E>) -> R,
-    ) -> (R, usize) {
-        assert_eq!(
-            seed.dims,
-            self.output_dims(),
-            "backward: the seed's sizes differ from the output's"
-        );
-        match self {
-            Core::Taped(t) => t.run(seed, wanted, free, take),
-            Core::Compiled(c) => {
-                let mut stack: [Option<RawTensor<E>>; STACK_INPUTS] = Default::default();
-                let mut heap = Vec::new();
-                let grads = if c.inputs <= STACK_INPUTS {
-                    &mut stack[..c.inputs]
-                } else {
-                    heap.resize(c.inputs, None);
-                    &mut heap[..]
-                };
-                let ran = c.run(seed, wanted, grads);
-                let r = take(&mut Walked {
-                    grads: grads.iter_mut(),
-                    nodes: None,
-                });
-                (r, ran)
-            }
-        }
-    }
-
-    fn output_dims(&self) -> Dims {
-        match self {
-            Core::Taped(t) => t.output.dims,
-            Core::Compiled(c) => c.output,
-        }
-    }
-
-    /// The number of differentiable inputs.
-    fn inputs(&self) -> usize {
-        match self {
-            Core::Taped(t) => t.leaves.len(),
-            Core::Compiled(c) => c.inputs,
-        }
-    }
-
-    fn seed_ones(&self) -> RawTensor<E> {
-        RawTensor::filled(self.output_dims(), E::ONE)
-    }
-
+impl<E: Float> Taped<E> {
     /// Runs `f` with one `true` per input ("every input").
     fn all<R>(&self, f: impl FnOnce(&[bool]) -> R) -> R {
         const ALL: [bool; 16] = [true; 16];
-        match ALL.get(..self.inputs()) {
+        match ALL.get(..self.leaves.len()) {
             Some(all) => f(all),
-            None => f(&vec![true; self.inputs()]),
+            None => f(&vec![true; self.leaves.len()]),
         }
     }
 
@@ -268,23 +209,83 @@ impl<E: Float> Core<E> {
     fn partial<G: Gradients<E>>(
         &self,
         seed: RawTensor<E>,
-        select: &G::Select,
+        wanted: &[bool],
         free: bool,
     ) -> G::Partial {
-        let mut wanted = Vec::with_capacity(self.inputs());
-        G::select_flags(select, &mut wanted);
-        assert_eq!(
-            wanted.len(),
-            self.inputs(),
-            "backward: a selection must have one flag per input"
-        );
-        self.run(seed, &wanted, free, |w| {
+        self.run(seed, wanted, free, |w| {
             G::build_partial(&mut Selected {
                 walked: w,
                 wanted: wanted.iter(),
             })
         })
         .0
+    }
+
+    /// The number of nodes a backward pass with this selection runs.
+    fn count(&self, wanted: &[bool]) -> usize {
+        let seed = RawTensor::filled(self.output.dims, E::ONE);
+        self.run(seed, wanted, false, |_| ()).1
+    }
+}
+
+impl<S: Shape, G: Gradients<E>, E: Float> Core<S, G, E> {
+    fn output_dims(&self) -> Dims {
+        match self {
+            Core::Taped(t) => t.output.dims,
+            Core::Compiled(c) => c.output,
+        }
+    }
+
+    fn seed_ones(&self) -> RawTensor<E> {
+        RawTensor::filled(self.output_dims(), E::ONE)
+    }
+
+    fn check(&self, seed: &RawTensor<E>) {
+        assert_eq!(
+            seed.dims,
+            self.output_dims(),
+            "backward: the seed's sizes differ from the output's"
+        );
+    }
+
+    fn full(&self, seed: RawTensor<E>, free: bool) -> G {
+        self.check(&seed);
+        match self {
+            Core::Taped(t) => t.full(seed, free),
+            Core::Compiled(c) => c.full(seed),
+        }
+    }
+
+    /// Adds a full pass's gradients into `buffer`.
+    fn full_into<B: GradBuffer<G, E>>(&self, seed: RawTensor<E>, free: bool, buffer: &mut B) {
+        self.check(&seed);
+        match self {
+            Core::Taped(t) => t.full_into(seed, free, buffer),
+            Core::Compiled(c) => c.full_into(seed, buffer),
+        }
+    }
+
+    /// The flags of a selection, one per input.
+    fn flags(&self, select: &G::Select) -> Vec<bool> {
+        let mut wanted = Vec::new();
+        G::select_flags(select, &mut wanted);
+        wanted
+    }
+
+    fn partial(&self, seed: RawTensor<E>, select: &G::Select, free: bool) -> G::Partial {
+        self.check(&seed);
+        match self {
+            Core::Taped(t) => {
+                let wanted = self.flags(select);
+                assert_eq!(
+                    wanted.len(),
+                    t.leaves.len(),
+                    "backward: a selection must have one flag per input"
+                );
+                t.partial::<G>(seed, &wanted, free)
+            }
+            Core::Compiled(c) => c.partial(seed, select).0,
+        }
     }
 
     fn dot(&self) -> String {
@@ -294,9 +295,12 @@ impl<E: Float> Core<E> {
         }
     }
 
-    /// The number of nodes a backward pass with this selection runs (for tests and tuning).
-    fn count(&self, wanted: &[bool]) -> usize {
-        self.run(self.seed_ones(), wanted, false, |_| ()).1
+    /// The number of nodes (ops) a backward pass with this selection runs.
+    fn count(&self, select: &G::Select) -> usize {
+        match self {
+            Core::Taped(t) => t.count(&self.flags(select)),
+            Core::Compiled(c) => c.partial(self.seed_ones(), select).1,
+        }
     }
 }
 
@@ -305,37 +309,24 @@ impl<E: Float> Core<E> {
 /// gradient buffer ([`GradBuffer`]) without building a gradient value first.
 #[doc(hidden)]
 pub struct Walked<'a, E: Float> {
-    grads: core::slice::IterMut<'a, Option<RawTensor<E>>>,
-    /// The inputs' nodes, for their sizes; `None` for a compiled pass, which fills every
-    /// wanted input's slot.
-    nodes: Option<core::slice::Iter<'a, tape::Node<E>>>,
+    grads: core::iter::Zip<
+        core::slice::IterMut<'a, Option<RawTensor<E>>>,
+        core::slice::Iter<'a, tape::Node<E>>,
+    >,
 }
 
-impl<'a, E: Float> Walked<'a, E> {
-    /// The next input's gradient slot and its sizes (known when the slot is filled).
-    fn next_slot(&mut self) -> (&'a mut Option<RawTensor<E>>, Option<Dims>) {
-        let g = self.grads.next().expect("one gradient per input");
-        let dims = match &mut self.nodes {
-            Some(nodes) => Some(nodes.next().expect("one node per input").dims),
-            None => g.as_ref().map(|g| g.dims),
-        };
-        (g, dims)
-    }
-
+impl<E: Float> Walked<'_, E> {
     /// The next input's gradient (`None`: zero) and its sizes.
-    fn next_raw(&mut self) -> (Option<RawTensor<E>>, Option<Dims>) {
-        let (g, dims) = self.next_slot();
-        (g.take(), dims)
+    fn next_raw(&mut self) -> (Option<RawTensor<E>>, Dims) {
+        let (g, node) = self.grads.next().expect("one gradient per input");
+        (g.take(), node.dims)
     }
 }
 
 impl<E: Float> Build<E> for Walked<'_, E> {
     fn tensor<S: Shape>(&mut self) -> Tensor<S, E> {
         let (g, dims) = self.next_raw();
-        Tensor::from_raw(g.unwrap_or_else(|| {
-            let dims = dims.expect("a compiled backward pass fills every wanted input");
-            RawTensor::filled(dims, E::ZERO)
-        }))
+        Tensor::from_raw(g.unwrap_or_else(|| RawTensor::filled(dims, E::ZERO)))
     }
     fn optional<S: Shape>(&mut self) -> Option<Tensor<S, E>> {
         Some(self.tensor())
@@ -348,14 +339,12 @@ pub(crate) struct AddWalked<'w, 'a, E: Float>(&'w mut Walked<'a, E>);
 impl<E: Float> VisitMut<E> for AddWalked<'_, '_, E> {
     fn tensor<S: Shape>(&mut self, t: &mut Tensor<S, E>) {
         // Read where the pass left it, not moved out (see `walk.rs` on moving handles).
-        let (g, dims) = self.0.next_slot();
-        if let Some(dims) = dims {
-            assert_eq!(
-                t.dims(),
-                dims,
-                "backward_into: the sizes of a `Dyn` dimension differ"
-            );
-        }
+        let (g, node) = self.0.grads.next().expect("one gradient per input");
+        assert_eq!(
+            t.dims(),
+            node.dims,
+            "backward_into: the sizes of a `Dyn` dimension differ"
+        );
         if let Some(g) = g.as_ref() {
             for (a, &b) in t.as_mut_slice().iter_mut().zip(g.as_slice()) {
                 *a = *a + b;
@@ -400,7 +389,7 @@ impl<E: Float> Build<E> for Selected<'_, '_, '_, E> {
 /// assert_eq!(graph.backward().to_vec(), vec![2., 4.]); // consumed: no second call
 /// ```
 pub struct Graph<S: Shape, G: Gradients<E>, E: Float = f32> {
-    core: Core<E>,
+    core: Core<S, G, E>,
     _p: PhantomData<fn() -> (S, G)>,
 }
 
@@ -473,7 +462,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Graph<S, G, E> {
         S: OneElement,
     {
         let seed = self.core.seed_ones();
-        self.core.partial::<G>(seed, select, true)
+        self.core.partial(seed, select, true)
     }
 
     /// [`Graph::backward_selected`] with a seed.
@@ -486,7 +475,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Graph<S, G, E> {
     /// assert_eq!(ga.unwrap().to_vec(), vec![2., 2.]);
     /// ```
     pub fn backward_selected_with(self, seed: Tensor<S, E>, select: &G::Select) -> G::Partial {
-        self.core.partial::<G>(seed.raw, select, true)
+        self.core.partial(seed.raw, select, true)
     }
 
     /// Adds this pass's gradients into `buffer` (PyTorch's accumulation into `.grad`):
@@ -536,9 +525,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Graph<S, G, E> {
     /// assert_eq!(graph.nodes_visited(&(true, false)), 2);
     /// ```
     pub fn nodes_visited(&self, select: &G::Select) -> usize {
-        let mut wanted = Vec::new();
-        G::select_flags(select, &mut wanted);
-        self.core.count(&wanted)
+        self.core.count(select)
     }
 
     /// The recorded graph in Graphviz's DOT language (render with `dot -Tsvg`): one box
@@ -567,7 +554,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Graph<S, G, E> {
 /// assert_eq!(retained.backward().item(), 12.0); // as often as needed
 /// ```
 pub struct Retained<S: Shape, G: Gradients<E>, E: Float = f32> {
-    core: Core<E>,
+    core: Core<S, G, E>,
     _p: PhantomData<fn() -> (S, G)>,
 }
 
@@ -623,7 +610,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Retained<S, G, E> {
     where
         S: OneElement,
     {
-        self.core.partial::<G>(self.core.seed_ones(), select, false)
+        self.core.partial(self.core.seed_ones(), select, false)
     }
 
     /// Adds this pass's gradients into `buffer`; see [`Graph::backward_into`].

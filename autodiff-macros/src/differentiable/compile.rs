@@ -681,13 +681,22 @@ impl<'a> Lowering<'a> {
         let inputs = self.inputs();
         // Flags: which inputs are wanted, which values lead to a wanted one.
         let used = |i: usize| reaches[i];
-        let wants = (0..self.values.len()).filter_map(|i| match self.values[i].origin {
-            Origin::Arg(d) if used(i) => {
-                let w = format_ident!("__ad_w{}", d);
-                Some(quote!(let #w = __ad_slots.wants(#d);))
-            }
-            _ => None,
-        });
+        let diff: Vec<&Ident> = self
+            .args
+            .iter()
+            .filter(|a| !a.no_grad)
+            .map(|a| &a.ident)
+            .collect();
+        let flags: Vec<Ident> = (0..inputs).map(|d| format_ident!("__ad_w{}", d)).collect();
+        let trues = flags.iter().map(|_| quote!(true));
+        let wants = quote! {
+            let (#(#flags,)*) = match &__ad_to {
+                #c::Out::Partial(_, __ad_select) => {
+                    (#(__ad_select.#diff,)*)
+                }
+                _ => (#(#trues,)*),
+            };
+        };
         let needs = (0..self.values.len())
             .filter(|&i| used(i) && matches!(self.values[i].origin, Origin::Op))
             .map(|i| {
@@ -859,13 +868,32 @@ impl<'a> Lowering<'a> {
                 }
             });
         }
-        let puts = (0..self.values.len()).filter_map(|i| match self.values[i].origin {
-            Origin::Arg(d) => {
-                let (gi, li) = (g(i), l(i));
-                Some(quote!(__ad_slots.put(#d, #gi, #li);))
+        // The inputs' gradients, where `Out` says, as the generated structs' fields.
+        let arg_values: Vec<usize> = (0..self.values.len())
+            .filter(|&i| matches!(self.values[i].origin, Origin::Arg(_)))
+            .collect();
+        let (gs, ls): (Vec<Ident>, Vec<Ident>) = arg_values.iter().map(|&i| (g(i), l(i))).unzip();
+        let finish = quote! {
+            match __ad_to {
+                #c::Out::Build(__ad_grads) => {
+                    *__ad_grads = ::core::option::Option::Some(Grads {
+                        #(#diff: #c::or_zeros(#gs, #ls),)*
+                    });
+                }
+                #c::Out::Add(__ad_grads) => {
+                    #(#c::add_to(&mut __ad_grads.#diff, #gs);)*
+                }
+                #c::Out::Partial(__ad_grads, __ad_select) => {
+                    *__ad_grads = ::core::option::Option::Some(Partial {
+                        #(#diff: if __ad_select.#diff {
+                            ::core::option::Option::Some(#c::or_zeros(#gs, #ls))
+                        } else {
+                            ::core::option::Option::None
+                        },)*
+                    });
+                }
             }
-            Origin::Op => None,
-        });
+        };
         let (vo, lo) = (v(out), l(out));
         let dot_lines = self.dot(out, name);
         let dot_lines = dot_lines.lines().map(|line| format!("{line}\n"));
@@ -878,14 +906,14 @@ impl<'a> Lowering<'a> {
             // a body of another type is reported once, there, and not again here.
             let #lo = #c::like(&#vo);
             let __ad_out = #c::declared(#vo);
-            let __ad_graph = #c::graph(&__ad_out, #inputs, GRAPH, move |__ad_seed, __ad_slots: &mut #c::Slots<'_, #elem>| -> usize {
-                #(#wants)*
+            let __ad_graph = #c::graph(&__ad_out, GRAPH, move |__ad_seed, __ad_to: #c::Out<'_, Grads, #elem>| -> usize {
+                #wants
                 #(#needs)*
                 #(#slots)*
                 let mut #go = ::core::option::Option::Some(#c::reseed(__ad_seed, #lo));
                 let mut __ad_ran = 0usize;
                 #(#rules)*
-                #(#puts)*
+                #finish
                 __ad_ran
             });
             (__ad_out, __ad_graph)
