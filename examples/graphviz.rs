@@ -1,4 +1,7 @@
-//! Writes the recorded graph of a small function as Graphviz DOT.
+//! Writes the graph of a small function as Graphviz DOT: one box per op with its sizes,
+//! the inputs as ellipses. `#[differentiable]` compiles this function's backward pass
+//! (docs/macros.md), so the graph drawn is that pass's; the tape that `vjp` records for
+//! the same body draws the same way, with each node's backward rule named.
 //!
 //! Run with `cargo run --example graphviz > graph.dot`, then `dot -Tsvg graph.dot -o graph.svg`.
 

@@ -206,6 +206,11 @@ fn selected_inputs_skip_the_ops_that_lead_only_to_others() {
     let b = v3([1., 2., 3.]);
     let (m, _) = inputs();
     let (_, graph) = partly_dead::forward(&a, &b, &m);
+    // Drawn as a tape is: sizes on every node, what the output does not use left out.
+    let dot = graph.to_dot();
+    assert!(dot.contains("label=\"a\\n[3]\", shape=ellipse"), "{dot}");
+    assert!(dot.contains("label=\"sum\\n[]\", shape=box"), "{dot}");
+    assert!(!dot.contains("exp") && !dot.contains("_unused"), "{dot}");
     // `a * a`, `sum`, the sum of `b`, `* 2`, `+`: the dead `exp` and `*` never run.
     assert_eq!(
         graph.nodes_visited(&partly_dead::Select {
@@ -271,7 +276,11 @@ fn a_seed_and_a_dyn_dimension_match_the_tape() {
     )
     .unwrap();
     let (_, graph) = rows::forward(&x, &bias);
-    assert!(graph.to_dot().contains("compiled"));
+    let dot = graph.to_dot();
+    assert!(
+        dot.contains("compiled") && dot.contains("label=\"tanh\\n[2, 3]\""),
+        "{dot}"
+    );
     let g = graph.backward_with(seed.clone());
     let (_, tape) = vjp(&(x.clone(), bias.clone()), |(x, bias)| rows(&x, &bias));
     let (gx, gb) = tape.backward_with(seed);

@@ -32,8 +32,6 @@ pub(crate) struct Compiled<S: Shape, G: Gradients<E>, E: Float> {
     backward: Box<Pass<S, G, E>>,
     /// The output's sizes (for the seed of ones and its check).
     pub(crate) output: Dims,
-    /// The graph in DOT, written by the macro.
-    pub(crate) dot: &'static str,
 }
 
 impl<S: Shape, G: Gradients<E>, E: Float> Compiled<S, G, E> {
@@ -59,6 +57,14 @@ impl<S: Shape, G: Gradients<E>, E: Float> Compiled<S, G, E> {
         }
     }
 
+    /// The graph in DOT.
+    pub(crate) fn dot(&self) -> String {
+        let mut text = String::new();
+        let seed = RawTensor::filled(self.output, E::ONE);
+        (self.backward)(Tensor::from_raw(seed), Out::Dot(&mut text));
+        text
+    }
+
     /// The selected inputs' gradients, and how many ops ran.
     pub(crate) fn partial(&self, seed: RawTensor<E>, select: &G::Select) -> (G::Partial, usize) {
         let mut grads = None;
@@ -78,6 +84,19 @@ pub enum Out<'a, G: Gradients<E>, E: Float> {
     /// Build the selected gradients (`backward_selected`); the others are `None` and
     /// the rules that lead only to them do not run.
     Partial(&'a mut Option<G::Partial>, &'a G::Select),
+    /// Draw the graph in DOT (`to_dot`), with every value's sizes; no rule runs.
+    Dot(&'a mut String),
+}
+
+/// The DOT text of a compiled graph: `pieces` with each value's `sizes` between them.
+pub fn write_dot(text: &mut String, pieces: &[&str], sizes: &[Dims]) {
+    for (piece, dims) in pieces.iter().zip(sizes) {
+        text.push_str(piece);
+        text.push_str(&format!("{dims:?}"));
+    }
+    if let Some(last) = pieces.get(sizes.len()) {
+        text.push_str(last);
+    }
 }
 
 /// The type and sizes of a tensor, without its values: what a backward rule needs to
@@ -105,7 +124,7 @@ impl<S: Shape, E: Float> Like<S, E> {
 
     /// The sizes (constants, once compiled, for compile-time dimensions).
     #[inline]
-    fn dims(self) -> Dims {
+    pub fn sizes(self) -> Dims {
         self.shape.dims()
     }
 }
@@ -127,8 +146,8 @@ pub fn top_level<E: Float>() -> bool {
 }
 
 /// The graph of a compiled function: `output` is its value, `backward` the pass (see
-/// [`Out`]), `dot` the graph in DOT.
-pub fn graph<S, G, E, F>(output: &Tensor<S, E>, dot: &'static str, backward: F) -> Graph<S, G, E>
+/// [`Out`]).
+pub fn graph<S, G, E, F>(output: &Tensor<S, E>, backward: F) -> Graph<S, G, E>
 where
     S: Shape,
     G: Gradients<E>,
@@ -139,7 +158,6 @@ where
         core: Core::Compiled(Compiled {
             backward: Box::new(backward),
             output: output.raw.dims,
-            dot,
         }),
         _p: PhantomData,
     }
@@ -149,7 +167,7 @@ where
 /// depend on the input.
 #[inline]
 pub fn or_zeros<S: Shape, E: Float>(g: Option<Tensor<S, E>>, like: Like<S, E>) -> Tensor<S, E> {
-    g.unwrap_or_else(|| Tensor::from_raw(RawTensor::filled(like.dims(), E::ZERO)))
+    g.unwrap_or_else(|| Tensor::from_raw(RawTensor::filled(like.sizes(), E::ZERO)))
 }
 
 /// Adds an input's gradient into its buffer in place, for [`Out::Add`].
@@ -250,7 +268,7 @@ fn in_place<'a, S: Shape, E: Float>(
     let fits = prev.raw.trace.is_none()
         && terms
             .iter()
-            .all(|t| t.trace.is_none() && t.dims == like.dims());
+            .all(|t| t.trace.is_none() && t.dims == like.sizes());
     fits.then(|| prev.raw.make_mut())
 }
 
@@ -260,11 +278,11 @@ pub fn unbroadcast<T: Shape, S: Shape, E: Float>(
     g: &Tensor<T, E>,
     like: Like<S, E>,
 ) -> Tensor<S, E> {
-    if g.raw.trace.is_none() && g.raw.dims.numel() == like.dims().numel() {
+    if g.raw.trace.is_none() && g.raw.dims.numel() == like.sizes().numel() {
         // Only axes of size 1 differ (or none): the same elements.
-        return Tensor::from_raw(g.raw.with_dims(like.dims()));
+        return Tensor::from_raw(g.raw.with_dims(like.sizes()));
     }
-    Tensor::from_raw(sum_to(&g.raw, like.dims()))
+    Tensor::from_raw(sum_to(&g.raw, like.sizes()))
 }
 
 /// `-g` summed back to an operand's sizes (the right operand of `-`).
@@ -273,7 +291,7 @@ pub fn neg_unbroadcast<T: Shape, S: Shape, E: Float>(
     g: &Tensor<T, E>,
     like: Like<S, E>,
 ) -> Tensor<S, E> {
-    Tensor::from_raw(sum_to(&neg_raw(&g.raw), like.dims()))
+    Tensor::from_raw(sum_to(&neg_raw(&g.raw), like.sizes()))
 }
 
 /// `g * other` summed back to an operand's sizes (either operand of `*`).
@@ -283,7 +301,7 @@ pub fn mul_grad<T: Shape, U: Shape, S: Shape, E: Float>(
     other: &Tensor<U, E>,
     like: Like<S, E>,
 ) -> Tensor<S, E> {
-    Tensor::from_raw(sum_to(&mul_raw(&g.raw, &other.raw), like.dims()))
+    Tensor::from_raw(sum_to(&mul_raw(&g.raw, &other.raw), like.sizes()))
 }
 
 /// `g / b` summed back to the left operand's sizes (`a / b`).
@@ -293,7 +311,7 @@ pub fn div_lhs_grad<T: Shape, U: Shape, S: Shape, E: Float>(
     b: &Tensor<U, E>,
     like: Like<S, E>,
 ) -> Tensor<S, E> {
-    Tensor::from_raw(sum_to(&div_raw(&g.raw, &b.raw), like.dims()))
+    Tensor::from_raw(sum_to(&div_raw(&g.raw, &b.raw), like.sizes()))
 }
 
 /// `-g a / b²` summed back to the right operand's sizes (`a / b`).
@@ -408,15 +426,15 @@ const TINY: usize = crate::tensor::raw::INLINE;
 #[inline]
 pub fn sum_grad<S: Shape, E: Float>(g: &Tensor<(), E>, like: Like<S, E>) -> Tensor<S, E> {
     if g.raw.trace.is_none() {
-        return Tensor::from_raw(RawTensor::filled(like.dims(), g.raw.as_slice()[0]));
+        return Tensor::from_raw(RawTensor::filled(like.sizes(), g.raw.as_slice()[0]));
     }
-    Tensor::from_raw(expand_to(&g.raw, like.dims()))
+    Tensor::from_raw(expand_to(&g.raw, like.sizes()))
 }
 
 /// `g / n` broadcast back to the input's `n` elements (`mean`).
 #[inline]
 pub fn mean_grad<S: Shape, E: Float>(g: &Tensor<(), E>, like: Like<S, E>) -> Tensor<S, E> {
-    let n = E::from_f64(like.dims().numel() as f64);
+    let n = E::from_f64(like.sizes().numel() as f64);
     scale(sum_grad(g, like), E::ONE / n)
 }
 

@@ -291,7 +291,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Core<S, G, E> {
     fn dot(&self) -> String {
         match self {
             Core::Taped(t) => t.dot(),
-            Core::Compiled(c) => c.dot.to_string(),
+            Core::Compiled(c) => c.dot(),
         }
     }
 

@@ -892,21 +892,30 @@ impl<'a> Lowering<'a> {
                         },)*
                     });
                 }
+                // Drawn before any rule ran.
+                #c::Out::Dot(_) => {}
             }
         };
         let (vo, lo) = (v(out), l(out));
-        let dot_lines = self.dot(out, name);
-        let dot_lines = dot_lines.lines().map(|line| format!("{line}\n"));
+        let (dot_pieces, dot_sized) = self.dot(out, name, &reaches);
+        let dot_likes = dot_sized.iter().map(|&i| l(i));
         quote! {
             #(#forward)*
             #(#keep)*
-            const GRAPH: &str = concat!(#(#dot_lines),*);
+            const GRAPH: &[&str] = &[#(#dot_pieces),*];
             // The output as the declared type: the same type in any program that compiles
             // (the eager function has this body and is checked against the declaration), so
             // a body of another type is reported once, there, and not again here.
             let #lo = #c::like(&#vo);
             let __ad_out = #c::declared(#vo);
-            let __ad_graph = #c::graph(&__ad_out, GRAPH, move |__ad_seed, __ad_to: #c::Out<'_, Grads, #elem>| -> usize {
+            let __ad_graph = #c::graph(&__ad_out, move |__ad_seed, __ad_to: #c::Out<'_, Grads, #elem>| -> usize {
+                let __ad_to = match __ad_to {
+                    #c::Out::Dot(__ad_text) => {
+                        #c::write_dot(__ad_text, GRAPH, &[#(#dot_likes.sizes()),*]);
+                        return 0;
+                    }
+                    __ad_to => __ad_to,
+                };
                 #wants
                 #(#needs)*
                 #(#slots)*
@@ -920,18 +929,29 @@ impl<'a> Lowering<'a> {
         }
     }
 
-    /// The graph in DOT: the differentiable arguments as ellipses, one box per op.
-    fn dot(&self, out: usize, name: &Ident) -> String {
-        let mut s = format!(
-            "digraph {{\n  // `{name}`, compiled by #[differentiable]\n  node [shape=box];\n"
-        );
+    /// The graph in DOT, as the text around each value's sizes (known when the graph
+    /// is drawn) and those values: the differentiable arguments as ellipses, one box per
+    /// op, what the output does not depend on left out (as `Graph::to_dot` draws a tape).
+    fn dot(&self, out: usize, name: &Ident, reaches: &[bool]) -> (Vec<String>, Vec<usize>) {
+        let mut pieces = vec![format!(
+            "digraph autodiff {{\n  // `{name}`, compiled by #[differentiable]\n  rankdir=BT;\n  node [fontname=\"monospace\"];\n"
+        )];
+        let mut sized = Vec::new();
         let diff: Vec<&Arg> = self.args.iter().filter(|a| !a.no_grad).collect();
+        let mut node = |pieces: &mut Vec<String>, i: usize, label: String, shape: &str| {
+            let last = pieces.last_mut().expect("a piece");
+            *last += &format!("  n{i} [label=\"{label}\\n");
+            sized.push(i);
+            pieces.push(format!("\", shape={shape}];\n"));
+        };
         for (i, value) in self.values.iter().enumerate() {
             if let Origin::Arg(d) = value.origin {
-                s += &format!("  n{i} [label=\"{}\", shape=ellipse];\n", diff[d].ident);
+                if reaches[i] {
+                    node(&mut pieces, i, diff[d].ident.to_string(), "ellipse");
+                }
             }
         }
-        for op in &self.ops {
+        for op in self.ops.iter().filter(|op| reaches[op.out]) {
             let label = match &op.kind {
                 OpKind::Binary(a) => a.name().to_string(),
                 OpKind::ScalarRhs(a) | OpKind::ScalarLhs(a) => format!("{} scalar", a.name()),
@@ -939,16 +959,20 @@ impl<'a> Lowering<'a> {
                 OpKind::Powi(p) => format!("powi {}", p.to_string().replace('"', "'")),
                 OpKind::Matmul => "matmul".to_string(),
             };
-            let peripheries = if op.out == out { ", peripheries=2" } else { "" };
-            s += &format!("  n{} [label=\"{label}\"{peripheries}];\n", op.out);
+            let shape = if op.out == out {
+                "box, peripheries=2"
+            } else {
+                "box"
+            };
+            node(&mut pieces, op.out, label, shape);
             for o in &op.operands {
                 if let Operand::Live(i) = o {
-                    s += &format!("  n{i} -> n{};\n", op.out);
+                    *pieces.last_mut().expect("a piece") += &format!("  n{i} -> n{};\n", op.out);
                 }
             }
         }
-        s += "}\n";
-        s
+        *pieces.last_mut().expect("a piece") += "}\n";
+        (pieces, sized)
     }
 }
 
