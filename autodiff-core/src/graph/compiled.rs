@@ -1,5 +1,5 @@
 //! Compiled backward passes: what `#[differentiable]` emits for a function whose body it
-//! can read as a list of known tensor ops (see docs/macros.md, "Compiled backward").
+//! can read as a list of known tensor ops (see docs/macros.md, "The compiled backward pass").
 //!
 //! For such a function, `f::forward` called while no graph records runs the ops eagerly
 //! and returns a [`Graph`] holding one closure: the backward pass written out as
