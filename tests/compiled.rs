@@ -161,6 +161,42 @@ fn matrix_products_match_the_tape() {
     assert_close("dv", &g.v.to_vec(), &gv.to_vec());
 }
 
+/// A linear layer as PyTorch stores it, `(out, in)`, applied with `matmul_t`, on a
+/// matrix and on a batch of them (whose weight gradient sums over the batch).
+#[differentiable]
+fn layers(
+    w: &Tensor<(U2, U3), f64>,
+    x: &M23,
+    #[no_grad] batch: &Tensor<(U2, U2, U3), f64>,
+) -> Tensor<(), f64> {
+    let one = x.matmul_t(w).tanh(); // (2, 2)
+    let many = batch.matmul_t(w); // (2, 2, 2)
+    (many * &one).sum() + one.sum()
+}
+
+#[test]
+fn transposed_products_match_the_tape() {
+    let (x, _) = inputs();
+    let w = Tensor::<(U2, U3), f64>::from_vec(vec![0.5, -1., 0.25, 2., 0.1, -0.3]).unwrap();
+    let batch =
+        Tensor::<(U2, U2, U3), f64>::from_vec((0..12).map(|i| f64::from(i) * 0.1 - 0.5).collect())
+            .unwrap();
+    let (y, graph) = layers::forward(&w, &x, &batch);
+    assert!(graph.to_dot().contains("matmul_t"));
+    let g = graph.backward();
+    let (y_tape, tape) = vjp(&(w.clone(), x.clone()), |(w, x)| layers(&w, &x, &batch));
+    assert_eq!(y.item(), y_tape.item());
+    let (gw, gx) = tape.backward();
+    assert_close("dw", &g.w.to_vec(), &gw.to_vec());
+    assert_close("dx", &g.x.to_vec(), &gx.to_vec());
+    let fd = numeric(
+        &w.to_vec(),
+        |v| Tensor::from_vec(v).unwrap(),
+        |w| layers(w, &x, &batch).item(),
+    );
+    assert_near("dw", &g.w.to_vec(), &fd);
+}
+
 /// W1's function: `1x1` tensors take the rules' own loops.
 #[differentiable]
 fn seed(

@@ -17,8 +17,9 @@
 use super::accumulate::Place;
 use super::{Core, GradBuffer, Gradients, Graph};
 use crate::ops::binary::{div_raw, mul_raw, neg_raw};
-use crate::ops::matmul::matmul_backward;
+use crate::ops::matmul::{matmul_backward, mm_backward};
 use crate::ops::reduce::{expand_to, sum_to};
+use crate::ops::reshape::reshape_raw;
 use crate::tensor::raw::RawTensor;
 use crate::{Dims, Float, Shape, Tensor};
 use core::marker::PhantomData;
@@ -359,6 +360,29 @@ pub fn neg<S: Shape, E: Float>(g: Tensor<S, E>) -> Tensor<S, E> {
 #[inline]
 pub fn rdiv_grad<S: Shape, E: Float>(g: Tensor<S, E>, s: E, a: &Tensor<S, E>) -> Tensor<S, E> {
     unary(g, a, |g, x| E::ZERO - g * s / (x * x))
+}
+
+/// The gradients of `a.matmul_t(b)` (`a bᵀ` for a matrix `b` of shape `(N, K)`, `a` of
+/// rank 2 or 3) for the operands flagged in `need`: `da = g b`, `db = gᵀ a`, a batch of
+/// `a` summed over.
+pub fn matmul_t_grads<T: Shape, A: Shape, B: Shape, E: Float>(
+    g: &Tensor<T, E>,
+    a: &Tensor<A, E>,
+    b: &Tensor<B, E>,
+    need: [bool; 2],
+) -> Pair<Tensor<A, E>, Tensor<B, E>> {
+    let (x, gr) = (&a.raw, &g.raw);
+    let [da, db] = if x.dims.len() == 3 {
+        // (B, M, K) x (N, K)ᵀ: read A as (B*M, K) and G as (B*M, N).
+        let rows = x.dims[0] * x.dims[1];
+        let flat_x = reshape_raw(x, Dims::new(&[rows, x.dims[2]]));
+        let flat_g = reshape_raw(gr, Dims::new(&[rows, gr.dims[2]]));
+        let [da, db] = mm_backward(&flat_x, &b.raw, false, true, &flat_g, need);
+        [da.map(|d| reshape_raw(&d, x.dims)), db]
+    } else {
+        mm_backward(x, &b.raw, false, true, gr, need)
+    };
+    (da.map(Tensor::from_raw), db.map(Tensor::from_raw))
 }
 
 /// The gradients of two operands, `None` for one that needs none.

@@ -2,7 +2,8 @@
 //! whose body the macro can read as a list of known tensor ops.
 //!
 //! A body of `let` statements and a final expression built from the arguments, number
-//! literals, `+ - * /`, unary `-`, and the methods in [`UNARY`], `powi` and `matmul` is
+//! literals, `+ - * /`, unary `-`, and the methods in [`UNARY`], `powi`, `matmul` and
+//! `matmul_t` is
 //! lowered to single assignments (`__ad_v3 = &__ad_v1 + b`), and the backward pass is
 //! written out from them in reverse: one rule per op from `autodiff::graph::compiled`,
 //! each guarded by whether a wanted input depends on the op (PyTorch's `inputs=`). The
@@ -119,7 +120,10 @@ enum OpKind {
     ScalarLhs(Arith),
     Unary(&'static str, Reads),
     Powi(TokenStream),
-    Matmul,
+    /// `matmul` (`transposed: false`) or `matmul_t`.
+    Matmul {
+        transposed: bool,
+    },
 }
 
 struct Op {
@@ -463,7 +467,8 @@ impl<'a> Lowering<'a> {
                 unreachable!()
             };
             let tensor_op = *kind == Kind::Tensor
-                && (UNARY.iter().any(|(n, _)| *n == name) || name == "powi" || name == "matmul");
+                && (UNARY.iter().any(|(n, _)| *n == name)
+                    || ["powi", "matmul", "matmul_t"].contains(&name.as_str()));
             let recv = place(tokens);
             let args = args.iter().map(|a| match a {
                 Val::Const { tokens, .. } => tokens.clone(),
@@ -482,12 +487,17 @@ impl<'a> Lowering<'a> {
                     call(Some(n.clone())),
                 ))
             }
-            ("matmul", [rhs]) => {
+            ("matmul" | "matmul_t", [rhs]) => {
                 let (a, b) = (self.operand(&recv)?, self.operand(rhs)?);
                 if matches!(a, Operand::Scalar(_)) || matches!(b, Operand::Scalar(_)) {
                     return None;
                 }
-                Some(self.push_op(OpKind::Matmul, vec![a, b], call(Some(arg_hole()))))
+                let transposed = name == "matmul_t";
+                Some(self.push_op(
+                    OpKind::Matmul { transposed },
+                    vec![a, b],
+                    call(Some(arg_hole())),
+                ))
             }
             (_, []) => {
                 let Val::Live(v) = recv else { return None };
@@ -585,7 +595,7 @@ impl<'a> Lowering<'a> {
         for op in &ops {
             let [a, b] = [op.operands.first(), op.operands.get(1)];
             match &op.kind {
-                OpKind::Matmul => {
+                OpKind::Matmul { .. } => {
                     save(a.unwrap(), &mut saves);
                     save(b.unwrap(), &mut saves);
                 }
@@ -838,8 +848,13 @@ impl<'a> Lowering<'a> {
                     let s = saved(a);
                     grad_of(a, quote!(#c::powi_grad(__ad_g, #s, #p)), &mut body);
                 }
-                OpKind::Matmul => {
+                OpKind::Matmul { transposed } => {
                     let b = b.unwrap();
+                    let grads = if *transposed {
+                        quote!(#c::matmul_t_grads)
+                    } else {
+                        quote!(#c::matmul_grads)
+                    };
                     let (sa, sb) = (saved(a), saved(b));
                     let flag = |o: &Operand| match live(o) {
                         Some(i) => {
@@ -850,7 +865,7 @@ impl<'a> Lowering<'a> {
                     };
                     let (fa, fb) = (flag(a), flag(b));
                     body.push(quote!(
-                        let (__ad_ga, __ad_gb) = #c::matmul_grads(&__ad_g, #sa, #sb, [#fa, #fb]);
+                        let (__ad_ga, __ad_gb) = #grads(&__ad_g, #sa, #sb, [#fa, #fb]);
                     ));
                     for (o, got) in [(a, quote!(__ad_ga)), (b, quote!(__ad_gb))] {
                         if let Some(i) = live(o) {
@@ -957,7 +972,8 @@ impl<'a> Lowering<'a> {
                 OpKind::ScalarRhs(a) | OpKind::ScalarLhs(a) => format!("{} scalar", a.name()),
                 OpKind::Unary(n, _) => n.to_string(),
                 OpKind::Powi(p) => format!("powi {}", p.to_string().replace('"', "'")),
-                OpKind::Matmul => "matmul".to_string(),
+                OpKind::Matmul { transposed: false } => "matmul".to_string(),
+                OpKind::Matmul { transposed: true } => "matmul_t".to_string(),
             };
             let shape = if op.out == out {
                 "box, peripheries=2"

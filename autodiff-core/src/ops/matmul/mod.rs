@@ -142,7 +142,7 @@ fn mm_raw_laid_out<E: Float>(
     })
 }
 
-fn mm_backward<E: Float>(
+pub(crate) fn mm_backward<E: Float>(
     a: &RawTensor<E>,
     b: &RawTensor<E>,
     ta: bool,
