@@ -1,6 +1,7 @@
 //! The compiled backward pass of `#[differentiable]` against the tape, on the same
-//! functions: W1's seed (`1x1`), a five-step chain on 1024 floats (W3's step unrolled),
-//! and a two-layer network on a `32 x 64` batch. Each iteration is forward + backward;
+//! functions: W1's seed (`1x1`) with tensor arguments and through a struct, a five-step
+//! chain on 1024 floats (W3's step unrolled), and a two-layer network on a `32 x 64`
+//! batch. Each iteration is forward + backward;
 //! the tape runs the eager function under `vjp`, the compiled form is `f::forward`. The
 //! ratio is compiled / tape (below 1: the compiled form is faster). Run with
 //! `cargo bench --bench compiled`.
@@ -15,6 +16,18 @@ use std::hint::black_box;
 #[differentiable]
 fn seed(w: &Tensor<(U1, U1)>, b: &Tensor<(U1,)>, #[no_grad] x: &Tensor<(U1, U1)>) -> Tensor<()> {
     (x.matmul(w) + b).powi(2).sum()
+}
+
+/// The same through a struct, as the README writes it.
+#[derive(Differentiable)]
+struct Linear {
+    weight: Tensor<(U1, U1)>,
+    bias: Tensor<(U1,)>,
+}
+
+#[differentiable]
+fn seed_linear(model: &Linear, #[no_grad] x: &Tensor<(U1, U1)>) -> Tensor<()> {
+    (x.matmul_t(&model.weight) + &model.bias).powi(2).sum()
 }
 
 type C = Tensor<(U1024,)>;
@@ -81,6 +94,28 @@ fn main() {
         || {
             let (y, g) = vjp(black_box(&primals), |(w, b)| seed(&w, &b, &x));
             (y.item(), g.backward().0.item())
+        },
+    );
+
+    let model = Linear {
+        weight: w.clone(),
+        bias: b.clone(),
+    };
+    assert!(seed_linear::forward(&model, &x)
+        .1
+        .to_dot()
+        .contains("compiled"));
+    run(
+        "W1 seed through a Linear struct (the README's example)",
+        20_000,
+        NS,
+        || {
+            let (y, g) = seed_linear::forward(black_box(&model), black_box(&x));
+            (y.item(), g.backward().model.weight.item())
+        },
+        || {
+            let (y, g) = vjp(black_box(&model), |m| seed_linear(&m, &x));
+            (y.item(), g.backward().weight.item())
         },
     );
 

@@ -161,7 +161,8 @@ impl<E: Float> Taped<E> {
         let r = {
             let nodes = self.tape.nodes.borrow();
             take(&mut Walked {
-                grads: scratch.inputs.iter_mut().zip(&nodes[self.leaves_usize()]),
+                grads: scratch.inputs.iter_mut(),
+                sizes: Sizes::Nodes(nodes[self.leaves_usize()].iter()),
             })
         };
         self.tape.return_scratch(scratch);
@@ -309,17 +310,40 @@ impl<S: Shape, G: Gradients<E>, E: Float> Core<S, G, E> {
 /// gradient buffer ([`GradBuffer`]) without building a gradient value first.
 #[doc(hidden)]
 pub struct Walked<'a, E: Float> {
-    grads: core::iter::Zip<
-        core::slice::IterMut<'a, Option<RawTensor<E>>>,
-        core::slice::Iter<'a, tape::Node<E>>,
-    >,
+    grads: core::slice::IterMut<'a, Option<RawTensor<E>>>,
+    sizes: Sizes<'a, E>,
 }
 
-impl<E: Float> Walked<'_, E> {
+/// Where a [`Walked`] reads the inputs' sizes: the tape's leaves, or a list (a compiled
+/// pass with struct arguments, see `compiled::Layout`).
+enum Sizes<'a, E: Float> {
+    Nodes(core::slice::Iter<'a, tape::Node<E>>),
+    Dims(core::slice::Iter<'a, Dims>),
+}
+
+impl<'a, E: Float> Walked<'a, E> {
+    /// The gradients `grads` of inputs of sizes `dims`, in visiting order.
+    pub(crate) fn of(grads: &'a mut [Option<RawTensor<E>>], dims: &'a [Dims]) -> Self {
+        Walked {
+            grads: grads.iter_mut(),
+            sizes: Sizes::Dims(dims.iter()),
+        }
+    }
+
+    /// The next input's gradient slot and its sizes.
+    fn next_slot(&mut self) -> (&'a mut Option<RawTensor<E>>, Dims) {
+        let g = self.grads.next().expect("one gradient per input");
+        let dims = match &mut self.sizes {
+            Sizes::Nodes(nodes) => nodes.next().expect("one node per input").dims,
+            Sizes::Dims(dims) => *dims.next().expect("one size per input"),
+        };
+        (g, dims)
+    }
+
     /// The next input's gradient (`None`: zero) and its sizes.
     fn next_raw(&mut self) -> (Option<RawTensor<E>>, Dims) {
-        let (g, node) = self.grads.next().expect("one gradient per input");
-        (g.take(), node.dims)
+        let (g, dims) = self.next_slot();
+        (g.take(), dims)
     }
 }
 
@@ -334,15 +358,15 @@ impl<E: Float> Build<E> for Walked<'_, E> {
 }
 
 /// Adds each gradient of a [`Walked`] into a buffer's tensor, in place.
-pub(crate) struct AddWalked<'w, 'a, E: Float>(&'w mut Walked<'a, E>);
+pub(crate) struct AddWalked<'w, 'a, E: Float>(pub(crate) &'w mut Walked<'a, E>);
 
 impl<E: Float> VisitMut<E> for AddWalked<'_, '_, E> {
     fn tensor<S: Shape>(&mut self, t: &mut Tensor<S, E>) {
         // Read where the pass left it, not moved out (see `walk.rs` on moving handles).
-        let (g, node) = self.0.grads.next().expect("one gradient per input");
+        let (g, dims) = self.0.next_slot();
         assert_eq!(
             t.dims(),
-            node.dims,
+            dims,
             "backward_into: the sizes of a `Dyn` dimension differ"
         );
         if let Some(g) = g.as_ref() {
@@ -354,9 +378,9 @@ impl<E: Float> VisitMut<E> for AddWalked<'_, '_, E> {
 }
 
 /// Like [`Walked`], but inputs that were not selected get `None`.
-struct Selected<'w, 'a, 'f, E: Float> {
-    walked: &'w mut Walked<'a, E>,
-    wanted: core::slice::Iter<'f, bool>,
+pub(crate) struct Selected<'w, 'a, 'f, E: Float> {
+    pub(crate) walked: &'w mut Walked<'a, E>,
+    pub(crate) wanted: core::slice::Iter<'f, bool>,
 }
 
 impl<E: Float> Build<E> for Selected<'_, '_, '_, E> {

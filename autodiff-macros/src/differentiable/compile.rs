@@ -53,6 +53,11 @@ enum Reads {
     Nothing(&'static str),
 }
 
+/// Methods that numbers do not have: their receiver is a tensor.
+const TENSOR_ONLY: [&str; 8] = [
+    "t", "sum", "mean", "relu", "sigmoid", "square", "matmul", "matmul_t",
+];
+
 /// What a constant (a value no differentiable argument flows into) is.
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
@@ -136,6 +141,9 @@ struct Op {
 enum Origin {
     /// The differentiable argument with this index (among the differentiable ones).
     Arg(usize),
+    /// A field of a differentiable struct argument (`model.l1.weight`): the argument's
+    /// index and the path below it.
+    Field(usize, Vec<Ident>),
     Op,
 }
 
@@ -144,8 +152,8 @@ struct Value {
     /// A reference to the value in the forward pass (`w` for a `&Tensor` argument,
     /// `&__ad_v3` for an op's result).
     forward_ref: TokenStream,
-    /// The differentiable arguments that flow into it.
-    deps: Vec<bool>,
+    /// The inputs (argument or field values) that flow into it, as value indices.
+    deps: Vec<usize>,
 }
 
 struct Lowering<'a> {
@@ -158,6 +166,9 @@ struct Lowering<'a> {
     forward: Vec<(Option<usize>, TokenStream)>,
     locals: HashMap<String, Val>,
     consts: usize,
+    /// Per differentiable argument: read through its fields (a struct), read whole.
+    by_field: Vec<bool>,
+    whole: Vec<bool>,
 }
 
 /// `forward`'s body: the compiled form when no graph records, `tape` otherwise; `None`
@@ -186,11 +197,14 @@ pub(crate) fn compile(
     }
     let mut l = Lowering::new(args);
     let out = l.body(&func.item.block.stmts)?;
+    if l.by_field.iter().zip(&l.whole).any(|(f, w)| *f && *w) {
+        return None;
+    }
     let out = match out {
         Val::Live(v) if matches!(l.values[v].origin, Origin::Op) => v,
         _ => return None,
     };
-    let compiled = l.emit(out, &elem, name);
+    let compiled = l.emit(out, &elem, name, tape);
     Some(quote! {
         if ::autodiff::__private::compiled::top_level::<#elem>() {
             #compiled
@@ -250,6 +264,8 @@ impl<'a> Lowering<'a> {
             forward: Vec::new(),
             locals: HashMap::new(),
             consts: 0,
+            by_field: vec![false; n],
+            whole: vec![false; n],
         };
         for (i, a) in args.iter().enumerate() {
             let Some(d) = l.diff_index[i] else { continue };
@@ -258,20 +274,13 @@ impl<'a> Lowering<'a> {
                 Type::Reference(_) => quote!(#id),
                 _ => quote!(&#id),
             };
-            let mut deps = vec![false; n];
-            deps[d] = true;
             l.values.push(Value {
                 origin: Origin::Arg(d),
                 forward_ref,
-                deps,
+                deps: vec![d],
             });
         }
         l
-    }
-
-    /// The differentiable arguments' count.
-    fn inputs(&self) -> usize {
-        self.diff_index.iter().flatten().count()
     }
 
     fn body(&mut self, stmts: &[Stmt]) -> Option<Val> {
@@ -322,7 +331,11 @@ impl<'a> Lowering<'a> {
         match e {
             Expr::Paren(p) => self.lower(&p.expr),
             Expr::Group(g) => self.lower(&g.expr),
-            Expr::Reference(r) if r.mutability.is_none() => self.lower(&r.expr),
+            // `&model.weight`: only a tensor field can be an operand by reference.
+            Expr::Reference(r) if r.mutability.is_none() => match &*r.expr {
+                Expr::Field(f) => self.field(f, true),
+                e => self.lower(e),
+            },
             Expr::Lit(l) => match &l.lit {
                 Lit::Float(_) => Some(Val::Const {
                     tokens: l.to_token_stream(),
@@ -342,7 +355,10 @@ impl<'a> Lowering<'a> {
                 let i = self.args.iter().position(|a| a.ident == *id)?;
                 let a = &self.args[i];
                 match self.diff_index[i] {
-                    Some(d) => Some(Val::Live(d)),
+                    Some(d) => {
+                        self.whole[d] = true;
+                        Some(Val::Live(d))
+                    }
                     None => {
                         let kind = arg_kind(&a.ty);
                         let tokens = match (&a.ty, kind) {
@@ -386,8 +402,14 @@ impl<'a> Lowering<'a> {
                 let op = &b.op;
                 self.binary(arith, quote!(#l #op #r), lhs, rhs)
             }
+            Expr::Field(f) => self.field(f, false),
             Expr::MethodCall(m) if m.turbofish.is_none() => {
-                let recv = self.lower(&m.receiver)?;
+                let recv = match &*m.receiver {
+                    Expr::Field(f) => {
+                        self.field(f, TENSOR_ONLY.contains(&&*m.method.to_string()))?
+                    }
+                    e => self.lower(e)?,
+                };
                 let args = m
                     .args
                     .iter()
@@ -397,6 +419,58 @@ impl<'a> Lowering<'a> {
             }
             _ => None,
         }
+    }
+
+    /// `arg.a.b`: for a differentiable argument, an input of its own (one value per
+    /// path); for a `#[no_grad]` one, a constant. A field is known to be a tensor when
+    /// it is read by reference (`&model.bias`) or is the receiver of a method only
+    /// tensors have (`model.weight.t()`): that is `tensor`. Read otherwise (`x *
+    /// model.lr`), it may be a number: a differentiable argument's such field leaves the
+    /// function on the tape, a `#[no_grad]` one's is a constant of unknown kind.
+    fn field(&mut self, f: &syn::ExprField, tensor: bool) -> Option<Val> {
+        let mut path = Vec::new();
+        let mut e: &Expr = &Expr::Field(f.clone());
+        while let Expr::Field(f) = e {
+            match &f.member {
+                syn::Member::Named(id) if f.attrs.is_empty() => path.push(id.clone()),
+                _ => return None,
+            }
+            e = &f.base;
+        }
+        path.reverse();
+        let Expr::Path(p) = e else { return None };
+        let base = p.path.get_ident()?;
+        if self.locals.contains_key(&base.to_string()) {
+            return None;
+        }
+        let i = self.args.iter().position(|a| a.ident == *base)?;
+        let Some(d) = self.diff_index[i] else {
+            return Some(match tensor {
+                true => Val::Const {
+                    tokens: quote!(&#base #(.#path)*),
+                    kind: Kind::Tensor,
+                },
+                false => Val::Const {
+                    tokens: quote!(#base #(.#path)*),
+                    kind: Kind::Other,
+                },
+            });
+        };
+        if !tensor {
+            return None;
+        }
+        self.by_field[d] = true;
+        let same = |v: &Value| matches!(&v.origin, Origin::Field(a, p) if *a == d && *p == path);
+        if let Some(v) = self.values.iter().position(same) {
+            return Some(Val::Live(v));
+        }
+        let v = self.values.len();
+        self.values.push(Value {
+            origin: Origin::Field(d, path.clone()),
+            forward_ref: quote!(&#base #(.#path)*),
+            deps: vec![v],
+        });
+        Some(Val::Live(v))
     }
 
     fn operand(&self, v: &Val) -> Option<Operand> {
@@ -526,14 +600,16 @@ impl<'a> Lowering<'a> {
         let expr = fill(template, &mut refs.into_iter());
         let out = self.values.len();
         let id = format_ident!("__ad_v{}", out);
-        let mut deps = vec![false; self.inputs()];
-        for o in &operands {
-            if let Operand::Live(v) = o {
-                for (d, &x) in deps.iter_mut().zip(&self.values[*v].deps) {
-                    *d |= x;
-                }
-            }
-        }
+        let mut deps: Vec<usize> = operands
+            .iter()
+            .filter_map(|o| match o {
+                Operand::Live(v) => Some(self.values[*v].deps.iter().copied()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        deps.sort_unstable();
+        deps.dedup();
         self.forward.push((Some(out), quote!(let #id = #expr;)));
         self.values.push(Value {
             origin: Origin::Op,
@@ -550,15 +626,35 @@ impl<'a> Lowering<'a> {
 
     /// The compiled branch: the forward statements, the saved values, the backward
     /// closure, and `(output, graph)`.
-    fn emit(&self, out: usize, elem: &TokenStream, name: &Ident) -> TokenStream {
+    fn emit(
+        &self,
+        out: usize,
+        elem: &TokenStream,
+        name: &Ident,
+        tape: &TokenStream,
+    ) -> TokenStream {
         let c = quote!(::autodiff::__private::compiled);
         let v = |i: usize| format_ident!("__ad_v{}", i);
         let g = |i: usize| format_ident!("__ad_g{}", i);
-        // Whether value `i` leads to a wanted input (for an input: whether it is wanted).
-        let n = |i: usize| match self.values[i].origin {
-            Origin::Arg(d) => format_ident!("__ad_w{}", d),
-            Origin::Op => format_ident!("__ad_n{}", i),
+        // The inputs: tensor arguments, and the fields read of struct arguments. With a
+        // struct argument, inputs are found by their path in a `Layout` at run time.
+        let is_input = |i: usize| match &self.values[i].origin {
+            Origin::Arg(d) => !self.by_field[*d],
+            Origin::Field(..) => true,
+            Origin::Op => false,
         };
+        let inputs: Vec<usize> = (0..self.values.len()).filter(|&i| is_input(i)).collect();
+        let by_layout = self.by_field.iter().any(|&f| f);
+        // Whether value `i` leads to a wanted input (for an input: whether it is wanted).
+        let n = |i: usize| {
+            if is_input(i) {
+                format_ident!("__ad_w{}", i)
+            } else {
+                format_ident!("__ad_n{}", i)
+            }
+        };
+        // An input's index in the `Layout`.
+        let at = |i: usize| format_ident!("__ad_i{}", i);
         let l = |i: usize| format_ident!("__ad_l{}", i);
         let live = |o: &Operand| match o {
             Operand::Live(i) => Some(*i),
@@ -624,19 +720,59 @@ impl<'a> Lowering<'a> {
                 }
             }
         }
-        for i in 0..self.values.len() {
-            if matches!(self.values[i].origin, Origin::Arg(_)) && !likes.contains(&i) {
+        for &i in &inputs {
+            if !likes.contains(&i) {
                 likes.push(i);
             }
         }
 
-        // The forward pass, with each needed `like` right after its value.
+        // The forward pass: the inputs' `like`s (and their `Layout`), then the ops, each
+        // needed `like` right after its value.
         let mut forward = Vec::new();
-        for i in 0..self.values.len() {
-            if matches!(self.values[i].origin, Origin::Arg(_)) && likes.contains(&i) {
-                let (li, r) = (l(i), &self.values[i].forward_ref);
-                forward.push(quote!(let #li = #c::like(#r);));
+        for &i in &inputs {
+            let (li, r) = (l(i), &self.values[i].forward_ref);
+            forward.push(quote!(let #li = #c::like(#r);));
+        }
+        if by_layout {
+            forward.push(quote!(let mut __ad_layout = #c::Layout::default();));
+            for (arg, d) in self.args.iter().filter(|a| !a.no_grad).zip(0..) {
+                if !self.by_field[d] {
+                    let (ai, r) = (at(d), &self.values[d].forward_ref);
+                    forward.push(quote!(let #ai = __ad_layout.tensor(#r);));
+                    continue;
+                }
+                let fields: Vec<usize> = inputs
+                    .iter()
+                    .copied()
+                    .filter(|&i| matches!(&self.values[i].origin, Origin::Field(a, _) if *a == d))
+                    .collect();
+                let names = fields.iter().map(|&i| match &self.values[i].origin {
+                    Origin::Field(_, path) => path
+                        .iter()
+                        .map(|p| p.to_string())
+                        .collect::<Vec<_>>()
+                        .join("."),
+                    _ => unreachable!(),
+                });
+                let ats = fields.iter().map(|&i| at(i));
+                let id = &arg.ident;
+                let whole = match &arg.ty {
+                    Type::Reference(_) => quote!(#id),
+                    _ => quote!(&#id),
+                };
+                forward.push(quote!(let [#(#ats),*] = __ad_layout.fields(#whole, [#(#names),*]);));
             }
+            // A path the struct's `visit` does not name is a `#[no_grad]` field, or a part
+            // of a hand-written `Differentiable` named otherwise: the tape handles both.
+            let fields = inputs
+                .iter()
+                .filter(|&&i| matches!(self.values[i].origin, Origin::Field(..)))
+                .map(|&i| at(i));
+            forward.push(quote! {
+                if !#c::found(&[#(#fields),*]) {
+                    return #tape;
+                }
+            });
         }
         for (defines, stmt) in &self.forward {
             forward.push(stmt.clone());
@@ -688,7 +824,6 @@ impl<'a> Lowering<'a> {
         };
 
         // The backward pass.
-        let inputs = self.inputs();
         // Flags: which inputs are wanted, which values lead to a wanted one.
         let used = |i: usize| reaches[i];
         let diff: Vec<&Ident> = self
@@ -697,31 +832,35 @@ impl<'a> Lowering<'a> {
             .filter(|a| !a.no_grad)
             .map(|a| &a.ident)
             .collect();
-        let flags: Vec<Ident> = (0..inputs).map(|d| format_ident!("__ad_w{}", d)).collect();
-        let trues = flags.iter().map(|_| quote!(true));
-        let wants = quote! {
-            let (#(#flags,)*) = match &__ad_to {
-                #c::Out::Partial(_, __ad_select) => {
-                    (#(__ad_select.#diff,)*)
-                }
-                _ => (#(#trues,)*),
-            };
+        let wants = if by_layout {
+            let (ws, ats): (Vec<Ident>, Vec<Ident>) = inputs.iter().map(|&i| (n(i), at(i))).unzip();
+            quote! {
+                let __ad_wanted = #c::wanted(&__ad_to, &__ad_layout);
+                #(let #ws = #c::flag(&__ad_wanted, #ats);)*
+            }
+        } else {
+            // Every input is an argument: value `d` is the `d`th.
+            let flags: Vec<Ident> = inputs.iter().map(|&i| n(i)).collect();
+            let trues = flags.iter().map(|_| quote!(true));
+            quote! {
+                let (#(#flags,)*) = match &__ad_to {
+                    #c::Out::Partial(_, __ad_select) => {
+                        (#(__ad_select.#diff,)*)
+                    }
+                    _ => (#(#trues,)*),
+                };
+            }
         };
         let needs = (0..self.values.len())
             .filter(|&i| used(i) && matches!(self.values[i].origin, Origin::Op))
             .map(|i| {
                 let ni = n(i);
-                let ws = self.values[i]
-                    .deps
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &x)| x)
-                    .map(|(d, _)| format_ident!("__ad_w{}", d));
+                let ws = self.values[i].deps.iter().map(|&d| n(d));
                 quote!(let #ni = #(#ws)||*;)
             });
         // A gradient slot per value the output depends on, and per input.
         let slots = (0..self.values.len())
-            .filter(|&i| i != out && (used(i) || matches!(self.values[i].origin, Origin::Arg(_))))
+            .filter(|&i| i != out && (used(i) || is_input(i)))
             .map(|i| {
                 let (gi, li) = (g(i), l(i));
                 let mutable = used(i).then(|| quote!(mut));
@@ -883,12 +1022,18 @@ impl<'a> Lowering<'a> {
                 }
             });
         }
-        // The inputs' gradients, where `Out` says, as the generated structs' fields.
-        let arg_values: Vec<usize> = (0..self.values.len())
-            .filter(|&i| matches!(self.values[i].origin, Origin::Arg(_)))
-            .collect();
-        let (gs, ls): (Vec<Ident>, Vec<Ident>) = arg_values.iter().map(|&i| (g(i), l(i))).unzip();
-        let finish = quote! {
+        // The inputs' gradients, where `Out` says: as the generated structs' fields, or
+        // with struct arguments through `Layout` and the gradient type's own methods.
+        let (gs, ls): (Vec<Ident>, Vec<Ident>) = inputs.iter().map(|&i| (g(i), l(i))).unzip();
+        let ats = inputs.iter().map(|&i| at(i));
+        let finish = if by_layout {
+            quote! {
+                let mut __ad_slots = __ad_layout.slots();
+                #(__ad_slots.put(#ats, #gs);)*
+                #c::finish(__ad_to, __ad_slots, &__ad_layout);
+            }
+        } else {
+            quote! {
             match __ad_to {
                 #c::Out::Build(__ad_grads) => {
                     *__ad_grads = ::core::option::Option::Some(Grads {
@@ -909,6 +1054,7 @@ impl<'a> Lowering<'a> {
                 }
                 // Drawn before any rule ran.
                 #c::Out::Dot(_) => {}
+            }
             }
         };
         let (vo, lo) = (v(out), l(out));
@@ -960,10 +1106,19 @@ impl<'a> Lowering<'a> {
             pieces.push(format!("\", shape={shape}];\n"));
         };
         for (i, value) in self.values.iter().enumerate() {
-            if let Origin::Arg(d) = value.origin {
-                if reaches[i] {
-                    node(&mut pieces, i, diff[d].ident.to_string(), "ellipse");
+            let label = match &value.origin {
+                Origin::Arg(d) if !self.by_field[*d] => diff[*d].ident.to_string(),
+                Origin::Field(d, path) => {
+                    let mut label = diff[*d].ident.to_string();
+                    for p in path {
+                        label = format!("{label}.{p}");
+                    }
+                    label
                 }
+                _ => continue,
+            };
+            if reaches[i] {
+                node(&mut pieces, i, label, "ellipse");
             }
         }
         for op in self.ops.iter().filter(|op| reaches[op.out]) {
