@@ -534,29 +534,30 @@ pub fn matmul_grads<T: Shape, A: Shape, B: Shape, E: Float>(
     b: &Tensor<B, E>,
     need: [bool; 2],
 ) -> Pair<Tensor<A, E>, Tensor<B, E>> {
-    if let Some((ga, gb)) = tiny_matmul_grads(&g.raw, &a.raw, &b.raw, need) {
-        return (ga.map(Tensor::from_raw), gb.map(Tensor::from_raw));
+    fn tiny<S: Shape, E: Float>(t: &Tensor<S, E>) -> bool {
+        t.raw.dims.len() == 2 && t.raw.dims.numel() <= TINY && t.raw.trace.is_none()
     }
-    let [ga, gb] = matmul_backward(&a.raw, &b.raw, &g.raw, need);
+    let [ga, gb] = if tiny(g) && tiny(a) && tiny(b) {
+        tiny_matmul_grads(&g.raw, &a.raw, &b.raw, need)
+    } else {
+        matmul_backward(&a.raw, &b.raw, &g.raw, need)
+    };
     (ga.map(Tensor::from_raw), gb.map(Tensor::from_raw))
 }
 
 /// The gradients of a product of two matrices of at most [`TINY`] elements each, when
 /// nothing records: one sum per element, no kernel set-up (W1's `1x1` product).
+#[inline]
 fn tiny_matmul_grads<E: Float>(
     g: &RawTensor<E>,
     a: &RawTensor<E>,
     b: &RawTensor<E>,
     need: [bool; 2],
-) -> Option<Pair<RawTensor<E>, RawTensor<E>>> {
-    let tiny = |t: &RawTensor<E>| t.dims.len() == 2 && t.dims.numel() <= TINY && t.trace.is_none();
-    if !(tiny(g) && tiny(a) && tiny(b)) {
-        return None;
-    }
+) -> [Option<RawTensor<E>>; 2] {
     let (m, k, n) = (a.dims[0], a.dims[1], b.dims[1]);
     let (gs, xa, xb) = (g.as_slice(), a.as_slice(), b.as_slice());
     // dA = G Bᵀ: (m x n)(n x k); dB = Aᵀ G: (k x m)(m x n).
-    let ga = need[0].then(|| {
+    let ga = if need[0] {
         let mut out = [E::ZERO; TINY];
         for i in 0..m {
             for p in 0..k {
@@ -565,9 +566,11 @@ fn tiny_matmul_grads<E: Float>(
                 }
             }
         }
-        RawTensor::small(a.dims, out)
-    });
-    let gb = need[1].then(|| {
+        Some(RawTensor::small(a.dims, out))
+    } else {
+        None
+    };
+    let gb = if need[1] {
         let mut out = [E::ZERO; TINY];
         for p in 0..k {
             for j in 0..n {
@@ -576,9 +579,11 @@ fn tiny_matmul_grads<E: Float>(
                 }
             }
         }
-        RawTensor::small(b.dims, out)
-    });
-    Some((ga, gb))
+        Some(RawTensor::small(b.dims, out))
+    } else {
+        None
+    };
+    [ga, gb]
 }
 
 /// Tensors of at most this many elements take the rules' own loops when nothing records.
