@@ -13,10 +13,15 @@ pub(crate) const INLINE: usize = 4;
 
 /// Contiguous row-major data with its sizes. Clones share the buffer; writers copy first.
 /// `trace` says where the tape recorded it, if it did (see `graph/tape.rs`).
+///
+/// The fields are laid out in this order (`repr(C)`), the storage first: W1's compiled
+/// iteration, which moves many freshly built handles, measured 3% faster so (253-256x
+/// against 259-264x, in alternation), W3 and W4 unchanged.
 #[derive(Clone)]
+#[repr(C)]
 pub(crate) struct RawTensor<E: Element> {
-    pub(crate) dims: Dims,
     data: Storage<E>,
+    pub(crate) dims: Dims,
     pub(crate) trace: Option<Trace>,
 }
 
