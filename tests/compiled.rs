@@ -266,11 +266,35 @@ fn a_seed_and_a_dyn_dimension_match_the_tape() {
         dot.contains("compiled") && dot.contains("label=\"tanh\\n[2, 3]\""),
         "{dot}"
     );
-    let g = graph.backward_with(seed.clone());
+    let retained = graph.retain();
+    let g = retained.backward_with(seed.clone());
     let (_, tape) = vjp(&(x.clone(), bias.clone()), |(x, bias)| rows(&x, &bias));
-    let (gx, gb) = tape.backward_with(seed);
+    let (gx, gb) = tape.backward_with(seed.clone());
     assert_close("dx", &g.x.to_vec(), &gx.to_vec());
     assert_close("dbias", &g.bias.to_vec(), &gb.to_vec());
+    // Accumulated with the seed: twice the gradient.
+    let mut sum = g.clone();
+    retained.backward_with_into(seed, &mut sum);
+    assert_close("2 dx", &sum.x.to_vec(), &(&gx * 2.0).to_vec());
+}
+
+/// The same function in `f32`, the library's default element.
+#[differentiable]
+fn seed32(w: &Tensor<(U1, U1)>, b: &Tensor<(U1,)>, #[no_grad] x: &Tensor<(U1, U1)>) -> Tensor<()> {
+    (x.matmul(w) + b).powi(2).sum()
+}
+
+#[test]
+fn single_precision_matches_the_tape() {
+    let (w, b, x) = (Tensor::full(0.5), Tensor::full(-0.25), Tensor::full(1.5));
+    let (y, graph) = seed32::forward(&w, &b, &x);
+    assert!(graph.to_dot().contains("compiled"));
+    let g = graph.backward();
+    let (y_tape, tape) = vjp(&(w, b), |(w, b)| seed32(&w, &b, &x));
+    let (gw, gb) = tape.backward();
+    assert_eq!(y.item(), y_tape.item());
+    assert_eq!((g.w.item(), g.b.item()), (gw.item(), gb.item()));
+    assert_eq!(g.b.item(), 2.0 * (1.5 * 0.5 - 0.25));
 }
 
 /// Inside another differentiable function the graph records on the tape, so gradients
