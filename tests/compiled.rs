@@ -146,6 +146,40 @@ fn transposed_products_match_the_tape() {
     assert_near("dw", &g.w.to_vec(), &fd);
 }
 
+/// The ops along one axis, on either axis of a matrix, and a cross-entropy against
+/// one-hot targets.
+#[differentiable]
+fn along_axes(x: &M23, #[no_grad] targets: &M23) -> Tensor<(), f64> {
+    let rows = x.sum_axis::<1>(); // (2,)
+    let cols = x.mean_axis::<0>(); // (3,)
+    let kept = x.sum_axis_keep::<0>() * x.mean_axis_keep::<1>(); // (1, 3) * (2, 1)
+    let p = x.softmax::<0>();
+    let nll = -(x.log_softmax::<1>() * targets).sum();
+    rows.powi(2).sum() + cols.exp().sum() + kept.sum() + (p * x).sum() + nll
+}
+
+#[test]
+fn ops_along_an_axis_match_the_tape_and_finite_differences() {
+    let (x, _) = inputs();
+    let targets = m23([0., 1., 0., 1., 0., 0.]);
+    let (y, graph) = along_axes::forward(&x, &targets);
+    let dot = graph.to_dot();
+    assert!(
+        dot.contains("compiled") && dot.contains("log_softmax::<1>"),
+        "{dot}"
+    );
+    let g = graph.backward();
+    let (y_tape, tape) = vjp(&x, |x| along_axes(&x, &targets));
+    assert!((y.item() - y_tape.item()).abs() < 1e-12);
+    assert_close("dx", &g.x.to_vec(), &tape.backward().to_vec());
+    let fd = numeric(
+        &x.to_vec(),
+        |v| M23::from_vec(v).unwrap(),
+        |x| along_axes(x, &targets).item(),
+    );
+    assert_near("dx", &g.x.to_vec(), &fd);
+}
+
 /// W1's function: `1x1` tensors take the rules' own loops.
 #[differentiable]
 fn seed(

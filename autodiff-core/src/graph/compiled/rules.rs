@@ -1,10 +1,11 @@
 //! The rules: each op's backward step on typed tensors, as the generated code calls them.
 
 use super::Like;
-use crate::ops::binary::{div_raw, mul_raw, neg_raw};
+use crate::ops::binary::{div_raw, mul_raw, neg_raw, sub_raw};
 use crate::ops::matmul::{matmul_backward, mm_backward};
-use crate::ops::reduce::{expand_to, sum_to};
+use crate::ops::reduce::{expand_to, sum_axis_raw, sum_to};
 use crate::ops::reshape::reshape_raw;
+use crate::ops::unary::exp_raw;
 use crate::tensor::raw::RawTensor;
 use crate::{Dims, Float, Shape, Tensor};
 
@@ -366,4 +367,48 @@ pub fn d_cos<E: Float>(g: E, x: E) -> E {
 /// recip, from the output: `-g y²`.
 pub fn d_recip<E: Float>(g: E, y: E) -> E {
     E::ZERO - g * (y * y)
+}
+
+/// The rules of the ops along one axis `AX` (`sum_axis::<AX>()` and the like), named
+/// with the axis as the generated code writes it: `Axis::<1>::sum_grad(..)`.
+pub struct Axis<const AX: usize>;
+
+impl<const AX: usize> Axis<AX> {
+    /// `sum_axis` and `sum_axis_keep`: `g` broadcast back along the axis.
+    #[inline]
+    pub fn sum_grad<T: Shape, S: Shape, E: Float>(
+        g: &Tensor<T, E>,
+        like: Like<S, E>,
+    ) -> Tensor<S, E> {
+        let to = like.sizes();
+        let mut kept = [1; 4];
+        kept[..to.len()].copy_from_slice(&to);
+        kept[AX] = 1;
+        let kept = reshape_raw(&g.raw, Dims::new(&kept[..to.len()]));
+        Tensor::from_raw(expand_to(&kept, to))
+    }
+
+    /// `mean_axis` and `mean_axis_keep`: `g / n` broadcast back along the axis of `n`.
+    #[inline]
+    pub fn mean_grad<T: Shape, S: Shape, E: Float>(
+        g: &Tensor<T, E>,
+        like: Like<S, E>,
+    ) -> Tensor<S, E> {
+        let n = E::from_f64(like.sizes()[AX] as f64);
+        scale_div(Self::sum_grad(g, like), n)
+    }
+
+    /// `softmax`, from its output `y`: `y (g - sum(g y))`, the sum along the axis.
+    #[inline]
+    pub fn softmax_grad<S: Shape, E: Float>(g: Tensor<S, E>, y: &Tensor<S, E>) -> Tensor<S, E> {
+        let dot = sum_axis_raw(&mul_raw(&g.raw, &y.raw), AX, true);
+        Tensor::from_raw(mul_raw(&y.raw, &sub_raw(&g.raw, &dot)))
+    }
+
+    /// `log_softmax`, from its output `y`: `g - e^y sum(g)`, the sum along the axis.
+    #[inline]
+    pub fn log_softmax_grad<S: Shape, E: Float>(g: Tensor<S, E>, y: &Tensor<S, E>) -> Tensor<S, E> {
+        let total = sum_axis_raw(&g.raw, AX, true);
+        Tensor::from_raw(sub_raw(&g.raw, &mul_raw(&exp_raw(&y.raw), &total)))
+    }
 }

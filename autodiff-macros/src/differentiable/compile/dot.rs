@@ -46,6 +46,9 @@ impl Emitter<'_, '_> {
                 OpKind::Powi(p) => format!("powi {}", p.to_string().replace('"', "'")),
                 OpKind::Matmul { transposed: false } => "matmul".to_string(),
                 OpKind::Matmul { transposed: true } => "matmul_t".to_string(),
+                OpKind::Axis(along, turbofish) => {
+                    format!("{}{}", along.method, turbofish).replace(' ', "")
+                }
             };
             let shape = if op.out == out {
                 "box, peripheries=2"

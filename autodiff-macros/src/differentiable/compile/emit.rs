@@ -105,6 +105,7 @@ impl<'l, 'a> Emitter<'l, 'a> {
                 OpKind::ScalarLhs(Arith::Div) => save(b.expect("two operands")),
                 OpKind::Unary(_, Reads::In(_)) | OpKind::Powi(_) => save(a),
                 OpKind::Unary(_, Reads::Out(_)) => save(&Operand::Live(op.out)),
+                OpKind::Axis(along, _) if along.reads_out => save(&Operand::Live(op.out)),
                 _ => {}
             }
         }

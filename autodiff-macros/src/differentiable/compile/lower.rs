@@ -2,7 +2,9 @@
 //! anything the compiled form does not cover.
 
 use super::holes::{fill, place};
-use super::{Arg, Arith, Kind, Op, OpKind, Operand, Origin, Reads, Val, Value, TENSOR_ONLY, UNARY};
+use super::{
+    Arg, Arith, Kind, Op, OpKind, Operand, Origin, Reads, Val, Value, AXIS, TENSOR_ONLY, UNARY,
+};
 use proc_macro2::{Delimiter, Group, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 use std::collections::HashMap;
@@ -213,7 +215,9 @@ impl<'a> Lowering<'a> {
                 self.binary(arith, quote!(#l #op #r), lhs, rhs)
             }
             Expr::Field(f) => self.field(f, false),
-            Expr::MethodCall(m) if m.turbofish.is_none() => {
+            Expr::MethodCall(m)
+                if m.turbofish.is_none() || AXIS.iter().any(|a| m.method == a.method) =>
+            {
                 let recv = match &*m.receiver {
                     Expr::Field(f) => {
                         self.field(f, TENSOR_ONLY.contains(&&*m.method.to_string()))?
@@ -340,7 +344,8 @@ impl<'a> Lowering<'a> {
             let dot = &m.dot_token;
             let mut args = Group::new(Delimiter::Parenthesis, arg.unwrap_or_default());
             args.set_span(m.paren_token.span.join());
-            quote!(#recv #dot #method #args)
+            let turbofish = &m.turbofish;
+            quote!(#recv #dot #method #turbofish #args)
         };
         let arg_hole = || Ident::new("__ad_ref", m.args[0].span()).to_token_stream();
         let all_const = matches!(recv, Val::Const { .. })
@@ -352,6 +357,7 @@ impl<'a> Lowering<'a> {
             };
             let tensor_op = *kind == Kind::Tensor
                 && (UNARY.iter().any(|(n, _)| *n == name)
+                    || AXIS.iter().any(|a| a.method == name)
                     || ["powi", "matmul", "matmul_t"].contains(&name.as_str()));
             let recv = place(tokens);
             let args = args.iter().map(|a| match a {
@@ -359,7 +365,9 @@ impl<'a> Lowering<'a> {
                 Val::Live(_) => unreachable!(),
             });
             let kind = if tensor_op { Kind::Tensor } else { Kind::Other };
-            return Some(self.bind_const(quote!(#recv.#method(#(#args),*)), kind));
+            let turbofish = &m.turbofish;
+            let expr = quote!(#recv.#method #turbofish (#(#args),*));
+            return Some(self.bind_const(expr, kind));
         }
         match (name.as_str(), args.as_slice()) {
             ("powi", [Val::Const { tokens, kind }]) if *kind != Kind::Tensor => {
@@ -381,6 +389,16 @@ impl<'a> Lowering<'a> {
                     OpKind::Matmul { transposed },
                     vec![a, b],
                     call(Some(arg_hole())),
+                ))
+            }
+            (_, []) if m.turbofish.is_some() => {
+                let Val::Live(v) = recv else { return None };
+                let along = AXIS.iter().find(|a| a.method == name)?;
+                let turbofish = m.turbofish.to_token_stream();
+                Some(self.push_op(
+                    OpKind::Axis(along, turbofish),
+                    vec![Operand::Live(v)],
+                    call(None),
                 ))
             }
             (_, []) => {

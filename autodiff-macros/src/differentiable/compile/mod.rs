@@ -2,8 +2,8 @@
 //! whose body the macro can read as a list of known tensor ops.
 //!
 //! A body of `let` statements and a final expression built from the arguments, number
-//! literals, `+ - * /`, unary `-`, and the methods in `UNARY`, `powi`, `matmul` and
-//! `matmul_t` is
+//! literals, `+ - * /`, unary `-`, and the methods in `UNARY` and `AXIS`, `powi`,
+//! `matmul` and `matmul_t` is
 //! lowered to single assignments (`__ad_v3 = &__ad_v1 + b`), and the backward pass is
 //! written out from them in reverse: one rule per op from `autodiff::graph::compiled`,
 //! each guarded by whether a wanted input depends on the op (PyTorch's `inputs=`). The
@@ -131,7 +131,52 @@ pub(super) enum OpKind {
     Matmul {
         transposed: bool,
     },
+    /// An op along one axis, from `AXIS`, with the user's turbofish (`::<1>`).
+    Axis(&'static Along, TokenStream),
 }
+
+/// An op along one axis (`x.sum_axis::<1>()`): its method, its rule in
+/// `compiled::Axis::<AX>`, and whether the rule reads the op's output (else the input's
+/// shape).
+pub(super) struct Along {
+    pub(super) method: &'static str,
+    pub(super) rule: &'static str,
+    pub(super) reads_out: bool,
+}
+
+/// The ops along one axis the compiled form knows.
+pub(super) const AXIS: [Along; 6] = [
+    Along {
+        method: "sum_axis",
+        rule: "sum_grad",
+        reads_out: false,
+    },
+    Along {
+        method: "sum_axis_keep",
+        rule: "sum_grad",
+        reads_out: false,
+    },
+    Along {
+        method: "mean_axis",
+        rule: "mean_grad",
+        reads_out: false,
+    },
+    Along {
+        method: "mean_axis_keep",
+        rule: "mean_grad",
+        reads_out: false,
+    },
+    Along {
+        method: "softmax",
+        rule: "softmax_grad",
+        reads_out: true,
+    },
+    Along {
+        method: "log_softmax",
+        rule: "log_softmax_grad",
+        reads_out: true,
+    },
+];
 
 pub(super) struct Op {
     pub(super) kind: OpKind,

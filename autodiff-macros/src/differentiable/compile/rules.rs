@@ -132,6 +132,19 @@ impl Emitter<'_, '_> {
             OpKind::Matmul { transposed } => {
                 self.matmul_rule(*transposed, a, b.expect("two operands"), writes)
             }
+            OpKind::Axis(along, turbofish) => {
+                // `compiled::Axis::<AX>::rule`, the axis as the user wrote it.
+                let rule = Ident::new(along.rule, Span::call_site());
+                let axis = quote!(#c::Axis #turbofish :: #rule);
+                let rule = if along.reads_out {
+                    let s = self.saved(&Operand::Live(op.out));
+                    quote!(#axis(__ad_g, #s))
+                } else {
+                    let la = a.live().map(|i| self.l(i));
+                    quote!(#axis(&__ad_g, #la))
+                };
+                one(a, rule)
+            }
         }
     }
 
