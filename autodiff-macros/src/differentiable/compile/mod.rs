@@ -1,14 +1,14 @@
 //! The compiled backward pass: reverse mode by source transformation, for a function
 //! whose body the macro can read as a list of known tensor ops.
 //!
-//! A body of `let` statements and a final expression built from the arguments, number
-//! literals, `+ - * /`, unary `-`, and the methods in `UNARY` and `AXIS`, `powi`,
-//! `matmul` and `matmul_t` is
-//! lowered to single assignments (`__ad_v3 = &__ad_v1 + b`), and the backward pass is
-//! written out from them in reverse: one rule per op from `autodiff::graph::compiled`,
-//! each guarded by whether a wanted input depends on the op (PyTorch's `inputs=`). The
-//! types are the compiler's business: the rules are generic, so every shape is inferred
-//! and checked as in the eager function.
+//! A body of `let` statements and a final expression built from the arguments (and
+//! fields of struct arguments read by reference), number literals, `+ - * /`, unary `-`,
+//! `powi`, `matmul`, `matmul_t` and the methods in `UNARY` and `AXIS` is lowered to
+//! single assignments (`__ad_v3 = &__ad_v1 + b`, `lower.rs`), and the backward pass is
+//! written out from them in reverse (`emit.rs`, `rules.rs`): one rule per op from
+//! `autodiff::graph::compiled`, each guarded by whether a wanted input depends on the op
+//! (PyTorch's `inputs=`). The types are the compiler's business: the rules are generic, so
+//! every shape is inferred and checked as in the eager function.
 //!
 //! Anything else in the body (a call, a loop, a `match`, another method) makes
 //! [`compile`] return `None`, and `forward` records on the tape only. The compiled form
