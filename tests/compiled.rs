@@ -367,3 +367,28 @@ fn other_bodies_record_on_the_tape() {
     let want: Vec<f64> = x.to_vec().iter().map(|v| 3.0 * (3.0 * v).exp()).collect();
     assert_near("dx", &graph.backward().x.to_vec(), &want);
 }
+
+/// Bodies written the ways people write them: annotations, parentheses around
+/// references, computed and negative constants, a negative power.
+#[differentiable]
+fn written_freely(x: &V3, #[no_grad] k: f64) -> Tensor<(), f64> {
+    let scaled: V3 = x * k;
+    let c = 2.0 * 3.0;
+    let y = (&scaled).exp().ln() * c + x * -1.0;
+    let z = (1.0 - &y).powi(-2) + x.powi(2 - 4);
+    (z * 0.5).sum()
+}
+
+#[test]
+fn freely_written_bodies_compile_and_match_the_tape() {
+    let x = v3([0.3, 0.7, 1.1]);
+    let (y, graph) = written_freely::forward(&x, 0.25);
+    assert!(graph.to_dot().contains("compiled"));
+    let (y_tape, tape) = vjp(&x, |x| written_freely(&x, 0.25));
+    assert!((y.item() - y_tape.item()).abs() < 1e-12);
+    assert_close(
+        "dx",
+        &graph.backward().x.to_vec(),
+        &tape.backward().to_vec(),
+    );
+}
