@@ -371,6 +371,7 @@ fn other_bodies_record_on_the_tape() {
 /// Bodies written the ways people write them: annotations, parentheses around
 /// references, computed and negative constants, a negative power.
 #[differentiable]
+#[allow(clippy::needless_borrow)] // `(&scaled).exp()` on purpose
 fn written_freely(x: &V3, #[no_grad] k: f64) -> Tensor<(), f64> {
     let scaled: V3 = x * k;
     let c = 2.0 * 3.0;
