@@ -1,9 +1,10 @@
 //! W1 of BENCHMARKS.md, the seed example: `w` 1x1, `b` one element, `x = [[1.0]]`,
 //! `y = sum((x @ w + b)^2)`. One iteration is: forward, retain, backward, backward again
 //! (accumulating into a gradient buffer), zero the gradients. In ns per iteration, through
-//! `#[differentiable]` and hand-written, plus the heap allocations of one library
-//! iteration (counted by the benches' global allocator, `common::count_allocs`). Run with
-//! `cargo bench --bench w1_seed`.
+//! `#[differentiable]` (whose backward pass the macro compiles for this body: see
+//! `cargo bench --bench compiled` for the same function on the tape) and hand-written, plus
+//! the heap allocations of one library iteration (counted by the benches' global
+//! allocator, `common::count_allocs`). Run with `cargo bench --bench w1_seed`.
 
 mod common;
 

@@ -155,6 +155,8 @@ fn main() {
             hand.hvp(black_box(&wh), black_box(&xh), black_box(&vh))[0]
         }),
     );
+    // At the top level `f::grad` takes the compiled backward pass (docs/macros.md); inside
+    // `grad_dot` it records on the tape, as the HVP needs.
     let grad = compare(
         WARMUP,
         REPEATS,
