@@ -97,31 +97,36 @@ pub fn found(at: &[Option<usize>]) -> bool {
     at.iter().all(Option::is_some)
 }
 
-/// Which inputs of a [`Layout`] a pass wants, in visiting order: every one, or the
-/// selection of [`Out::Partial`].
+/// Which inputs of a [`Layout`] a pass wants, in visiting order: the selection of
+/// [`Out::Partial`], or `None` for every one (nothing to allocate).
 ///
 /// # Panics
 /// When a selection has another number of flags than there are inputs.
-pub fn wanted<G: Gradients<E>, E: Float>(out: &Out<'_, G, E>, layout: &Layout) -> Vec<bool> {
-    match out {
-        Out::Partial(_, select) => {
-            let mut flags = Vec::with_capacity(layout.dims.len());
-            G::select_flags(select, &mut flags);
-            assert_eq!(
-                flags.len(),
-                layout.dims.len(),
-                "backward: a selection must have one flag per input"
-            );
-            flags
-        }
-        _ => vec![true; layout.dims.len()],
-    }
+pub fn wanted<G: Gradients<E>, E: Float>(
+    out: &Out<'_, G, E>,
+    layout: &Layout,
+) -> Option<Vec<bool>> {
+    let Out::Partial(_, select) = out else {
+        return None;
+    };
+    let mut flags = Vec::with_capacity(layout.dims.len());
+    G::select_flags(select, &mut flags);
+    assert_eq!(
+        flags.len(),
+        layout.dims.len(),
+        "backward: a selection must have one flag per input"
+    );
+    Some(flags)
 }
 
-/// Whether the input at index `i` is wanted.
+/// Whether the input at index `i` is wanted (see [`wanted`]).
 #[inline]
-pub fn flag(wanted: &[bool], i: Option<usize>) -> bool {
-    i.is_some_and(|i| wanted[i])
+pub fn flag(wanted: &Option<Vec<bool>>, i: Option<usize>) -> bool {
+    match (wanted, i) {
+        (_, None) => false,
+        (None, Some(_)) => true,
+        (Some(flags), Some(i)) => flags[i],
+    }
 }
 
 /// Writes a pass's gradients where `out` says, through the gradient type's own
