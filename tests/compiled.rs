@@ -393,3 +393,33 @@ fn freely_written_bodies_compile_and_match_the_tape() {
         &tape.backward().to_vec(),
     );
 }
+
+/// A compiled graph walked inside another graph's closure with a seed that graph traces:
+/// the rules record (the saved values are constants, as a finished tape's are), so the
+/// outer gradient with respect to the seed matches the tape's.
+#[test]
+fn a_traced_seed_records_through_the_compiled_rules() {
+    let (a, b) = inputs();
+    let s = Tensor::<(), f64>::full(1.5);
+    let compiled = arith::forward(&a, &b).1.retain();
+    let taped = vjp(&(a.clone(), b.clone()), |(a, b)| arith(&a, &b))
+        .1
+        .retain();
+    let (x, _) = inputs();
+    let unary_compiled = unary::forward(&x, 3).1.retain();
+    let unary_taped = vjp(&x, |x| unary(&x, 3)).1.retain();
+
+    let (_, outer) = vjp(&s, |s| {
+        let g = compiled.backward_with(&s * 1.0);
+        (g.a * 2.0).sum() + g.b.sum() + unary_compiled.backward_with(&s * 1.0).x.sum()
+    });
+    let (_, outer_tape) = vjp(&s, |s| {
+        let (ga, gb) = taped.backward_with(&s * 1.0);
+        (ga * 2.0).sum() + gb.sum() + unary_taped.backward_with(&s * 1.0).sum()
+    });
+    let (d, d_tape) = (outer.backward().item(), outer_tape.backward().item());
+    assert!(
+        d != 0.0 && (d - d_tape).abs() <= 1e-12 * d_tape.abs(),
+        "{d} against {d_tape}"
+    );
+}

@@ -1,7 +1,8 @@
 //! The rules: each op's backward step on typed tensors, as the generated code calls them.
 
 use super::Like;
-use crate::ops::binary::{div_raw, mul_raw, neg_raw, sub_raw};
+use crate::graph::tape::recording;
+use crate::ops::binary::{add_raw, div_raw, mul_raw, neg_raw, scale_raw, sub_raw};
 use crate::ops::matmul::{matmul_backward, mm_backward};
 use crate::ops::reduce::{expand_to, sum_axis_raw, sum_to};
 use crate::ops::reshape::reshape_raw;
@@ -9,11 +10,23 @@ use crate::ops::unary::exp_raw;
 use crate::tensor::raw::RawTensor;
 use crate::{Dims, Float, Shape, Tensor};
 
+/// Whether an op on `t` records: it is traced on the tape recording now (the trace is
+/// looked at first, so an untraced gradient costs no lookup of the current tape). A
+/// compiled graph's own values never are; a seed can be, when the graph is walked inside
+/// a `vjp` closure, and then the rules below record rather than write in place.
+#[inline]
+fn records<E: Float>(t: &RawTensor<E>) -> bool {
+    t.trace.is_some() && recording(&[t])
+}
+
 /// Adds `g` into a gradient slot: moved into an empty one, added in place otherwise.
 #[inline]
 pub fn acc<S: Shape, E: Float>(slot: &mut Option<Tensor<S, E>>, g: Tensor<S, E>) {
     match slot {
         None => *slot = Some(g),
+        Some(prev) if records(&prev.raw) || records(&g.raw) => {
+            *prev = Tensor::from_raw(add_raw(&prev.raw, &g.raw));
+        }
         Some(prev) => {
             for (p, &q) in prev.raw.make_mut().iter_mut().zip(g.raw.as_slice()) {
                 *p = *p + q;
@@ -134,6 +147,9 @@ pub fn div_rhs_grad<T: Shape, A: Shape, S: Shape, E: Float>(
 /// `g * s` for a scalar factor `s` (`a * s`, `s * a`, and `a / s` with `1 / s`).
 #[inline]
 pub fn scale<S: Shape, E: Float>(mut g: Tensor<S, E>, s: E) -> Tensor<S, E> {
+    if records(&g.raw) {
+        return Tensor::from_raw(scale_raw(&g.raw, s));
+    }
     for v in g.raw.make_mut() {
         *v = *v * s;
     }
@@ -143,6 +159,9 @@ pub fn scale<S: Shape, E: Float>(mut g: Tensor<S, E>, s: E) -> Tensor<S, E> {
 /// `g / s` for a scalar divisor (`a / s`).
 #[inline]
 pub fn scale_div<S: Shape, E: Float>(mut g: Tensor<S, E>, s: E) -> Tensor<S, E> {
+    if records(&g.raw) {
+        return Tensor::from_raw(scale_raw(&g.raw, E::ONE / s));
+    }
     for v in g.raw.make_mut() {
         *v = *v / s;
     }
@@ -279,13 +298,18 @@ pub fn t_grad<A: crate::Dim, B: crate::Dim, E: Float>(g: &Tensor<(B, A), E>) -> 
 }
 
 /// `g_i = d(g_i, s_i)` element-wise, in `g`'s buffer: a unary op's rule, with `s` the
-/// input or the output it saved.
+/// input or the output it saved. Every such `d` is linear in `g`, so a gradient that
+/// records (a seed traced by the graph now recording) gets `g * d(1, s)`, recorded, with
+/// the saved values as constants, as the tape's rules treat a finished graph's values.
 #[inline]
 pub fn unary<S: Shape, E: Float>(
     mut g: Tensor<S, E>,
     s: &Tensor<S, E>,
     d: impl Fn(E, E) -> E,
 ) -> Tensor<S, E> {
+    if records(&g.raw) {
+        return Tensor::from_raw(mul_raw(&g.raw, &s.raw.map(|s| d(E::ONE, s))));
+    }
     for (gi, &si) in g.raw.make_mut().iter_mut().zip(s.raw.as_slice()) {
         *gi = d(*gi, si);
     }
