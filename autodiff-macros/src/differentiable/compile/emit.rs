@@ -34,8 +34,9 @@ pub(super) struct Emitter<'l, 'a> {
     by_layout: bool,
     /// The values the rules read (saved into the closure).
     saves: Vec<usize>,
-    /// The constant tensors the rules read, with the names their copies get.
-    consts: Vec<(String, Ident)>,
+    /// The constant tensors the rules read (their tokens, as text to compare), with the
+    /// names their copies get.
+    consts: Vec<(String, TokenStream, Ident)>,
     /// The values whose shape the rules need (a `Like`).
     likes: Vec<usize>,
 }
@@ -123,8 +124,9 @@ impl<'l, 'a> Emitter<'l, 'a> {
         }
         for (k, t) in consts.iter().enumerate() {
             let key = t.to_string();
-            if !self.consts.iter().any(|(s, _)| *s == key) {
-                self.consts.push((key, format_ident!("__ad_k{}", k)));
+            if !self.consts.iter().any(|(s, _, _)| *s == key) {
+                self.consts
+                    .push((key, t.clone(), format_ident!("__ad_k{}", k)));
             }
         }
         self.saves = saves;
@@ -172,10 +174,10 @@ impl<'l, 'a> Emitter<'l, 'a> {
             }
             Operand::Tensor(t) => {
                 let key = t.to_string();
-                let (_, id) = self
+                let (_, _, id) = self
                     .consts
                     .iter()
-                    .find(|(s, _)| *s == key)
+                    .find(|(s, _, _)| *s == key)
                     .expect("a constant a rule reads is kept");
                 quote!(&#id)
             }
@@ -266,8 +268,7 @@ impl<'l, 'a> Emitter<'l, 'a> {
                 keep.push(quote!(let #s = #c::keep(#r);));
             }
         }
-        for (t, id) in &self.consts {
-            let t: TokenStream = t.parse().expect("a constant's tokens parse again");
+        for (_, t, id) in &self.consts {
             keep.push(quote!(let #id = #c::keep(#t);));
         }
         keep

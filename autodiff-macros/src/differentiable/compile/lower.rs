@@ -134,11 +134,6 @@ impl<'a> Lowering<'a> {
         Val::Const { tokens, kind }
     }
 
-    /// A constant in an expression (a tensor by reference: the ops take references).
-    fn const_expr(tokens: &TokenStream, _kind: Kind) -> TokenStream {
-        tokens.clone()
-    }
-
     fn lower(&mut self, e: &Expr) -> Option<Val> {
         match e {
             Expr::Paren(p) => self.lower(&p.expr),
@@ -193,9 +188,9 @@ impl<'a> Lowering<'a> {
                             quote!(#neg #hole)
                         },
                     )),
+                    // A tensor constant's tokens are a reference, which `-` takes.
                     Val::Const { tokens, kind } => {
-                        let inner = Self::const_expr(&tokens, kind);
-                        Some(self.bind_const(quote!(#neg #inner), kind))
+                        Some(self.bind_const(quote!(#neg #tokens), kind))
                     }
                 }
             }
@@ -320,7 +315,7 @@ impl<'a> Lowering<'a> {
                 (Kind::Scalar, Kind::Scalar) => Kind::Scalar,
                 _ => Kind::Other,
             };
-            let (a, b) = (Self::const_expr(a, *ka), Self::const_expr(b, *kb));
+            let (a, b) = (a.clone(), b.clone());
             let expr = fill(template, &mut [(a.clone(), a), (b.clone(), b)].into_iter());
             return Some(self.bind_const(expr, kind));
         }
