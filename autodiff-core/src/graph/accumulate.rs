@@ -88,7 +88,7 @@ pub fn zero_grads<G: Gradients<E>, E: Float>(grads: &mut G) {
     struct Zero;
     impl<E: Float> VisitMut<E> for Zero {
         fn tensor<S: Shape>(&mut self, t: &mut Tensor<S, E>) {
-            t.as_mut_slice().fill(E::ZERO);
+            t.raw.fill(E::ZERO);
         }
     }
     grads.visit_mut(&mut Zero);

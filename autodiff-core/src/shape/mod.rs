@@ -33,8 +33,14 @@ pub trait Shape: Copy + fmt::Debug + Send + Sync + 'static {
     /// dimension has another size.
     fn from_dims(dims: &[usize]) -> Option<Self>;
 
-    /// Each dimension's compile-time size, `None` for a `Dyn` (outermost first).
-    fn fixed() -> [Option<usize>; 4];
+    /// Each dimension's compile-time size, `None` for a `Dyn` (outermost first; `None`
+    /// past the rank too).
+    const FIXED: [Option<usize>; 4];
+
+    /// [`Shape::FIXED`].
+    fn fixed() -> [Option<usize>; 4] {
+        Self::FIXED
+    }
 
     /// The number of elements.
     fn numel(&self) -> usize {
@@ -60,11 +66,9 @@ impl Shape for () {
     fn dims(&self) -> Dims {
         Dims::new(&[])
     }
+    const FIXED: [Option<usize>; 4] = [None; 4];
     fn from_dims(dims: &[usize]) -> Option<Self> {
         dims.is_empty().then_some(())
-    }
-    fn fixed() -> [Option<usize>; 4] {
-        [None; 4]
     }
 }
 
@@ -81,13 +85,16 @@ macro_rules! tuple_shape {
             fn dims(&self) -> Dims {
                 Dims::new(&[$(self.$i.size()),+])
             }
-            fn fixed() -> [Option<usize>; 4] {
+            const FIXED: [Option<usize>; 4] = {
+                let dims = [$($d::FIXED),+];
                 let mut f = [None; 4];
-                for (slot, d) in f.iter_mut().zip([$($d::FIXED),+]) {
-                    *slot = d;
+                let mut i = 0;
+                while i < dims.len() {
+                    f[i] = dims[i];
+                    i += 1;
                 }
                 f
-            }
+            };
             fn from_dims(dims: &[usize]) -> Option<Self> {
                 match dims {
                     [$($n),+] => Some(($($d::from_size(*$n)?,)+)),

@@ -4,6 +4,7 @@ mod construct;
 mod display;
 mod random;
 pub(crate) mod raw;
+pub(crate) mod small;
 
 pub use random::Rng;
 

@@ -161,6 +161,49 @@ impl<E: Element> RawTensor<E> {
         self.data.as_slice()
     }
 
+    /// The elements held in the handle itself, when the tensor is untraced and has
+    /// them there (at most [`INLINE`] of them; the rest of the array is unspecified).
+    #[inline(always)]
+    pub(crate) fn untraced_inline(&self) -> Option<&[E; INLINE]> {
+        match (&self.data, self.trace) {
+            (Storage::Inline { vals, .. }, None) => Some(vals),
+            _ => None,
+        }
+    }
+
+    /// `self += vals` element-wise, in place (`vals` holds at least `numel` elements;
+    /// for a tensor held inline, all [`INLINE`] are added, the ones past its length to
+    /// elements nothing reads).
+    #[inline(always)]
+    pub(crate) fn add_assign_inline(&mut self, vals: &[E; INLINE])
+    where
+        E: Float,
+    {
+        self.trace = None;
+        match &mut self.data {
+            Storage::Inline { vals: own, .. } => {
+                for (o, &v) in own.iter_mut().zip(vals) {
+                    *o = *o + v;
+                }
+            }
+            _ => {
+                for (o, &v) in self.make_mut().iter_mut().zip(vals) {
+                    *o = *o + v;
+                }
+            }
+        }
+    }
+
+    /// Every element set to `value`, in place (copied first when shared).
+    #[inline]
+    pub(crate) fn fill(&mut self, value: E) {
+        self.trace = None;
+        match &mut self.data {
+            Storage::Inline { vals, .. } => *vals = [value; INLINE],
+            _ => self.make_mut().fill(value),
+        }
+    }
+
     /// The data for writing when no other tensor shares it (nothing copied), `None`
     /// otherwise. Unlike [`RawTensor::make_mut`], leaves the trace as it is.
     pub(crate) fn unique_mut(&mut self) -> Option<&mut [E]> {

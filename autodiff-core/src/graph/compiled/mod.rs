@@ -16,6 +16,7 @@
 
 mod layout;
 mod rules;
+pub mod small;
 
 pub use layout::{finish, flag, found, wanted, Layout, Slots};
 pub use rules::*;
@@ -30,18 +31,34 @@ use core::marker::PhantomData;
 /// gradients go, to the number of ops whose rule ran.
 type Pass<S, G, E> = dyn Fn(Tensor<S, E>, Out<'_, G, E>) -> usize;
 
+/// A compiled backward pass: a closure, or a function with the small arrays it saved
+/// ([`small`]: nothing allocated).
+pub(crate) enum Backward<S: Shape, G: Gradients<E>, E: Float> {
+    Boxed(Box<Pass<S, G, E>>),
+    Small(small::Pass<S, G, E>, small::State<E>),
+}
+
 /// What a compiled graph holds.
 pub(crate) struct Compiled<S: Shape, G: Gradients<E>, E: Float> {
-    backward: Box<Pass<S, G, E>>,
+    backward: Backward<S, G, E>,
     /// The output's sizes (for the seed of ones and its check).
     pub(crate) output: Dims,
 }
 
 impl<S: Shape, G: Gradients<E>, E: Float> Compiled<S, G, E> {
+    /// Runs the pass.
+    #[inline(always)]
+    fn backward(&self, seed: Tensor<S, E>, out: Out<'_, G, E>) -> usize {
+        match &self.backward {
+            Backward::Boxed(pass) => pass(seed, out),
+            Backward::Small(pass, state) => pass(state, seed, out),
+        }
+    }
+
     /// Every input's gradient.
     pub(crate) fn full(&self, seed: RawTensor<E>) -> G {
         let mut grads = None;
-        (self.backward)(Tensor::from_raw(seed), Out::Build(&mut grads));
+        self.backward(Tensor::from_raw(seed), Out::Build(&mut grads));
         grads.expect("a compiled pass builds the gradients")
     }
 
@@ -51,10 +68,10 @@ impl<S: Shape, G: Gradients<E>, E: Float> Compiled<S, G, E> {
         let seed = Tensor::from_raw(seed);
         match buffer.place() {
             Place::Add(grads) => {
-                (self.backward)(seed, Out::Add(grads));
+                self.backward(seed, Out::Add(grads));
             }
             Place::Empty(slot) => {
-                (self.backward)(seed, Out::Build(slot));
+                self.backward(seed, Out::Build(slot));
             }
             Place::Other => buffer.accumulate(self.full(seed.raw)),
         }
@@ -64,14 +81,14 @@ impl<S: Shape, G: Gradients<E>, E: Float> Compiled<S, G, E> {
     pub(crate) fn dot(&self) -> String {
         let mut text = String::new();
         let seed = RawTensor::filled(self.output, E::ONE);
-        (self.backward)(Tensor::from_raw(seed), Out::Dot(&mut text));
+        self.backward(Tensor::from_raw(seed), Out::Dot(&mut text));
         text
     }
 
     /// The selected inputs' gradients, and how many ops ran.
     pub(crate) fn partial(&self, seed: RawTensor<E>, select: &G::Select) -> (G::Partial, usize) {
         let mut grads = None;
-        let ran = (self.backward)(Tensor::from_raw(seed), Out::Partial(&mut grads, select));
+        let ran = self.backward(Tensor::from_raw(seed), Out::Partial(&mut grads, select));
         (grads.expect("a compiled pass builds the gradients"), ran)
     }
 }
@@ -119,12 +136,6 @@ impl<S: Shape, E: Float> Clone for Like<S, E> {
 impl<S: Shape, E: Float> Copy for Like<S, E> {}
 
 impl<S: Shape, E: Float> Like<S, E> {
-    /// An empty gradient slot for a tensor like this one.
-    #[inline]
-    pub fn none(self) -> Option<Tensor<S, E>> {
-        None
-    }
-
     /// The sizes (constants, once compiled, for compile-time dimensions).
     #[inline]
     pub fn sizes(self) -> Dims {
@@ -135,8 +146,14 @@ impl<S: Shape, E: Float> Like<S, E> {
 /// The [`Like`] of `t`.
 #[inline]
 pub fn like<S: Shape, E: Float>(t: &Tensor<S, E>) -> Like<S, E> {
+    like_of(t.raw.dims)
+}
+
+/// The [`Like`] of a tensor of sizes `dims`.
+#[inline(always)]
+fn like_of<S: Shape, E: Float>(dims: Dims) -> Like<S, E> {
     Like {
-        shape: S::from_dims(&t.raw.dims).expect("a tensor's sizes fit its shape"),
+        shape: S::from_dims(&dims).expect("a tensor's sizes fit its shape"),
         _p: PhantomData,
     }
 }
@@ -157,9 +174,20 @@ where
     E: Float,
     F: Fn(Tensor<S, E>, Out<'_, G, E>) -> usize + 'static,
 {
+    graph_of(output, Backward::Boxed(Box::new(backward)))
+}
+
+/// The graph of `output` with the pass `backward`.
+#[inline(always)]
+fn graph_of<S, G, E>(output: &Tensor<S, E>, backward: Backward<S, G, E>) -> Graph<S, G, E>
+where
+    S: Shape,
+    G: Gradients<E>,
+    E: Float,
+{
     Graph {
         core: Core::Compiled(Compiled {
-            backward: Box::new(backward),
+            backward,
             output: output.raw.dims,
         }),
         _p: PhantomData,
@@ -167,18 +195,28 @@ where
 }
 
 /// An input's gradient for [`Out::Build`]: `g`, or zeros when the output does not
-/// depend on the input.
+/// depend on the input. `S` is the gradient field's type, the same as `T` in a program
+/// that compiles (written loosely so that the generated code may name `T` by a
+/// parameter).
 #[inline]
-pub fn or_zeros<S: Shape, E: Float>(g: Option<Tensor<S, E>>, like: Like<S, E>) -> Tensor<S, E> {
-    g.unwrap_or_else(|| Tensor::from_raw(RawTensor::filled(like.sizes(), E::ZERO)))
+pub fn or_zeros<T: Shape, S: Shape, E: Float>(
+    g: Option<Tensor<T, E>>,
+    like: Like<T, E>,
+) -> Tensor<S, E> {
+    let raw = match g {
+        Some(g) => g.raw,
+        None => RawTensor::filled(like.sizes(), E::ZERO),
+    };
+    Tensor::from_raw(raw)
 }
 
-/// Adds an input's gradient into its buffer in place, for [`Out::Add`].
+/// Adds an input's gradient into its buffer in place, for [`Out::Add`] (`T` is `S`, as
+/// for [`or_zeros`]).
 ///
 /// # Panics
 /// When a `Dyn` dimension of the buffer has another size.
 #[inline]
-pub fn add_to<S: Shape, E: Float>(buffer: &mut Tensor<S, E>, g: Option<Tensor<S, E>>) {
+pub fn add_to<S: Shape, T: Shape, E: Float>(buffer: &mut Tensor<S, E>, g: Option<Tensor<T, E>>) {
     if let Some(g) = g {
         assert_eq!(
             buffer.raw.dims, g.raw.dims,

@@ -3,7 +3,7 @@
 use super::Like;
 use crate::graph::tape::recording;
 use crate::ops::binary::{add_raw, div_raw, mul_raw, neg_raw, scale_raw, sub_raw};
-use crate::ops::matmul::{matmul_backward, mm_backward};
+use crate::ops::matmul::{matmul_backward, mm_backward, transpose_raw};
 use crate::ops::reduce::{expand_to, sum_axis_raw, sum_to};
 use crate::ops::reshape::reshape_raw;
 use crate::ops::unary::exp_raw;
@@ -17,6 +17,12 @@ use crate::{Dims, Float, Shape, Tensor};
 #[inline]
 fn records<E: Float>(t: &RawTensor<E>) -> bool {
     t.trace.is_some() && recording(&[t])
+}
+
+/// An empty gradient slot for a tensor like `_like`.
+#[inline]
+pub fn none<S: Shape, E: Float>(_like: Like<S, E>) -> Option<Tensor<S, E>> {
+    None
 }
 
 /// Adds `g` into a gradient slot: moved into an empty one, added in place otherwise.
@@ -275,9 +281,10 @@ fn tiny_matmul_grads<E: Float>(
 /// Tensors of at most this many elements take the rules' own loops when nothing records.
 const TINY: usize = crate::tensor::raw::INLINE;
 
-/// `g` broadcast back to the input's sizes (`sum`).
+/// `g` broadcast back to the input's sizes (`sum`). `g` has one element (its type is
+/// `()`'s, written loosely so that the generated code may name it by a parameter).
 #[inline]
-pub fn sum_grad<S: Shape, E: Float>(g: &Tensor<(), E>, like: Like<S, E>) -> Tensor<S, E> {
+pub fn sum_grad<T: Shape, S: Shape, E: Float>(g: &Tensor<T, E>, like: Like<S, E>) -> Tensor<S, E> {
     if g.raw.trace.is_none() {
         return Tensor::from_raw(RawTensor::filled(like.sizes(), g.raw.as_slice()[0]));
     }
@@ -286,15 +293,15 @@ pub fn sum_grad<S: Shape, E: Float>(g: &Tensor<(), E>, like: Like<S, E>) -> Tens
 
 /// `g / n` broadcast back to the input's `n` elements (`mean`).
 #[inline]
-pub fn mean_grad<S: Shape, E: Float>(g: &Tensor<(), E>, like: Like<S, E>) -> Tensor<S, E> {
+pub fn mean_grad<T: Shape, S: Shape, E: Float>(g: &Tensor<T, E>, like: Like<S, E>) -> Tensor<S, E> {
     let n = E::from_f64(like.sizes().numel() as f64);
     scale(sum_grad(g, like), E::ONE / n)
 }
 
-/// `g` transposed back (`t`).
+/// `g` transposed back (`t`): `S` is `T` with its two axes swapped.
 #[inline]
-pub fn t_grad<A: crate::Dim, B: crate::Dim, E: Float>(g: &Tensor<(B, A), E>) -> Tensor<(A, B), E> {
-    g.t()
+pub fn t_grad<T: Shape, S: Shape, E: Float>(g: &Tensor<T, E>) -> Tensor<S, E> {
+    Tensor::from_raw(transpose_raw(&g.raw))
 }
 
 /// `g_i = d(g_i, s_i)` element-wise, in `g`'s buffer: a unary op's rule, with `s` the

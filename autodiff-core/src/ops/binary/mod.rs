@@ -20,6 +20,7 @@ use crate::graph::tape::{record, record_adding, record_named, recording, Parents
 use crate::ops::reduce::sum_to;
 use crate::shape::rules::BroadcastShapes;
 use crate::tensor::raw::RawTensor;
+use crate::tensor::small;
 use crate::{Dims, Float, Shape, Tensor};
 use core::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -253,13 +254,19 @@ pub(crate) fn rdiv_scalar_raw<E: Float>(s: E, x: &RawTensor<E>) -> RawTensor<E> 
 }
 
 macro_rules! binary_op {
-    ($trait:ident, $method:ident, $raw:ident, $owned:ident, $scalar:expr, $rscalar:expr) => {
+    (
+        $trait:ident, $method:ident, $raw:ident, $owned:ident, $scalar:expr, $rscalar:expr;
+        $f:expr, $fs:expr, $frs:expr
+    ) => {
         impl<S1: Shape, S2: Shape, E: Float> $trait<&Tensor<S2, E>> for &Tensor<S1, E>
         where
             S1: BroadcastShapes<S2>,
         {
             type Output = Tensor<<S1 as BroadcastShapes<S2>>::Out, E>;
             fn $method(self, rhs: &Tensor<S2, E>) -> Self::Output {
+                if let Some(out) = small::zip(self, rhs, $f) {
+                    return out;
+                }
                 Tensor::from_raw($raw(&self.raw, &rhs.raw))
             }
         }
@@ -280,6 +287,9 @@ macro_rules! binary_op {
         {
             type Output = Tensor<<S1 as BroadcastShapes<S2>>::Out, E>;
             fn $method(self, rhs: &Tensor<S2, E>) -> Self::Output {
+                if let Some(out) = small::zip(&self, rhs, $f) {
+                    return out;
+                }
                 Tensor::from_raw($owned(self.raw, &rhs.raw))
             }
         }
@@ -290,13 +300,16 @@ macro_rules! binary_op {
         {
             type Output = Tensor<<S1 as BroadcastShapes<S2>>::Out, E>;
             fn $method(self, rhs: Tensor<S2, E>) -> Self::Output {
-                Tensor::from_raw($owned(self.raw, &rhs.raw))
+                self.$method(&rhs)
             }
         }
 
         impl<S: Shape, E: Float> $trait<E> for &Tensor<S, E> {
             type Output = Tensor<S, E>;
             fn $method(self, rhs: E) -> Tensor<S, E> {
+                if let Some(out) = small::map(self, |v| ($fs)(v, rhs)) {
+                    return out;
+                }
                 let scalar: fn(&RawTensor<E>, E) -> RawTensor<E> = $scalar;
                 Tensor::from_raw(scalar(&self.raw, rhs))
             }
@@ -312,13 +325,16 @@ macro_rules! binary_op {
         impl<S: Shape> $trait<Tensor<S, f32>> for f32 {
             type Output = Tensor<S, f32>;
             fn $method(self, rhs: Tensor<S, f32>) -> Tensor<S, f32> {
-                Tensor::from_raw(($rscalar)(self, &rhs.raw))
+                self.$method(&rhs)
             }
         }
 
         impl<S: Shape> $trait<&Tensor<S, f32>> for f32 {
             type Output = Tensor<S, f32>;
             fn $method(self, rhs: &Tensor<S, f32>) -> Tensor<S, f32> {
+                if let Some(out) = small::map(rhs, |v| ($frs)(self, v)) {
+                    return out;
+                }
                 Tensor::from_raw(($rscalar)(self, &rhs.raw))
             }
         }
@@ -326,13 +342,16 @@ macro_rules! binary_op {
         impl<S: Shape> $trait<Tensor<S, f64>> for f64 {
             type Output = Tensor<S, f64>;
             fn $method(self, rhs: Tensor<S, f64>) -> Tensor<S, f64> {
-                Tensor::from_raw(($rscalar)(self, &rhs.raw))
+                self.$method(&rhs)
             }
         }
 
         impl<S: Shape> $trait<&Tensor<S, f64>> for f64 {
             type Output = Tensor<S, f64>;
             fn $method(self, rhs: &Tensor<S, f64>) -> Tensor<S, f64> {
+                if let Some(out) = small::map(rhs, |v| ($frs)(self, v)) {
+                    return out;
+                }
                 Tensor::from_raw(($rscalar)(self, &rhs.raw))
             }
         }
@@ -345,7 +364,10 @@ binary_op!(
     add_raw,
     add_owned,
     |x, s| add_scalar_raw(x, s),
-    |s, x| { add_scalar_raw(x, s) }
+    |s, x| { add_scalar_raw(x, s) };
+    |x, y| x + y,
+    |v, s| v + s,
+    |s, v| v + s
 );
 binary_op!(
     Sub,
@@ -353,7 +375,10 @@ binary_op!(
     sub_raw,
     sub_owned,
     |x, s| add_scalar_raw(x, -s),
-    |s, x| { add_scalar_raw(&neg_raw(x), s) }
+    |s, x| { add_scalar_raw(&neg_raw(x), s) };
+    |x, y| x - y,
+    |v, s| v - s,
+    |s, v| s - v
 );
 binary_op!(
     Mul,
@@ -361,7 +386,10 @@ binary_op!(
     mul_raw,
     mul_owned,
     |x, s| scale_raw(x, s),
-    |s, x| scale_raw(x, s)
+    |s, x| scale_raw(x, s);
+    |x, y| x * y,
+    |v, s| v * s,
+    |s, v| v * s
 );
 binary_op!(
     Div,
@@ -369,19 +397,25 @@ binary_op!(
     div_raw,
     div_owned,
     |x, s| scale_raw(x, E::ONE / s),
-    rdiv_scalar_raw
+    rdiv_scalar_raw;
+    |x, y| x / y,
+    |v, s| v * (E::ONE / s),
+    |s, v| s / v
 );
 
 impl<S: Shape, E: Float> Neg for Tensor<S, E> {
     type Output = Tensor<S, E>;
     fn neg(self) -> Self {
-        Tensor::from_raw(neg_raw(&self.raw))
+        -&self
     }
 }
 
 impl<S: Shape, E: Float> Neg for &Tensor<S, E> {
     type Output = Tensor<S, E>;
     fn neg(self) -> Tensor<S, E> {
+        if let Some(out) = small::map(self, |v| -v) {
+            return out;
+        }
         Tensor::from_raw(neg_raw(&self.raw))
     }
 }

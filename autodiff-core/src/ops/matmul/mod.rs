@@ -20,6 +20,7 @@ use crate::ops::binary::mul_raw;
 use crate::ops::reshape::reshape_raw;
 use crate::shape::rules::MatMul;
 use crate::tensor::raw::RawTensor;
+use crate::tensor::small as fixed;
 use crate::{Dim, Dims, Float, Shape, Tensor};
 
 /// `a @ b`, recorded. Backward: `dA = G @ Bᵀ`, `dB = Aᵀ @ G`, with vectors read as rows or
@@ -197,7 +198,8 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     where
         S: MatMul<S2>,
     {
-        Tensor::from_raw(matmul_raw(&self.raw, &rhs.raw))
+        fixed::matmul(self, rhs, false)
+            .unwrap_or_else(|| Tensor::from_raw(matmul_raw(&self.raw, &rhs.raw)))
     }
 }
 
@@ -230,6 +232,9 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     where
         S: MatMul<(K, N)>,
     {
+        if let Some(out) = fixed::matmul(self, rhs, true) {
+            return out;
+        }
         let x = &self.raw;
         let raw = match x.dims.len() {
             2 => mm_raw(x, &rhs.raw, false, true),

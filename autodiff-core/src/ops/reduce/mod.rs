@@ -23,6 +23,7 @@ use crate::ops::binary::scale_raw;
 use crate::ops::reshape::reshape_raw;
 use crate::shape::rules::ReduceAxis;
 use crate::tensor::raw::RawTensor;
+use crate::tensor::small;
 use crate::{Dims, Float, Shape, Tensor};
 use kernel::{kept_dims, removed_dims, AxisSplit};
 
@@ -105,7 +106,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// assert_eq!(t.sum().item(), 10.);
     /// ```
     pub fn sum(&self) -> Tensor<(), E> {
-        Tensor::from_raw(sum_raw(&self.raw))
+        small::sum(self).unwrap_or_else(|| Tensor::from_raw(sum_raw(&self.raw)))
     }
 
     /// The mean of all elements (NaN for an empty tensor).

@@ -6,6 +6,7 @@ use super::{exp_raw, fastmath, square_raw};
 use crate::graph::tape::record;
 use crate::ops::binary::{add_scalar_raw, mul_raw, neg_raw, scale_raw};
 use crate::tensor::raw::RawTensor;
+use crate::tensor::small;
 use crate::{Float, Shape, Tensor};
 
 /// 1/(1 + e^-x). Backward: `g * y * (1 - y)`, reusing the output, as one op (recorded
@@ -88,7 +89,8 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// assert_eq!(t.sigmoid().to_vec(), vec![0.5, 0., 1.]);
     /// ```
     pub fn sigmoid(&self) -> Self {
-        Tensor::from_raw(sigmoid_raw(&self.raw))
+        small::map(self, fastmath::sigmoid)
+            .unwrap_or_else(|| Tensor::from_raw(sigmoid_raw(&self.raw)))
     }
 
     /// The hyperbolic tangent, element-wise.
@@ -107,7 +109,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// assert!((y[1] - 1f64.tanh()).abs() < 1e-15); // a vectorised kernel, within 2 ulp of libm's
     /// ```
     pub fn tanh(&self) -> Self {
-        Tensor::from_raw(tanh_raw(&self.raw))
+        small::map(self, fastmath::tanh).unwrap_or_else(|| Tensor::from_raw(tanh_raw(&self.raw)))
     }
 
     /// softplus(x) = ln(1 + e^x), element-wise, computed as `max(x, 0) + ln(1 + e^-|x|)`:

@@ -56,6 +56,7 @@ pub(crate) use self::{
 use crate::graph::tape::record;
 use crate::ops::binary::{div_raw, mul_raw};
 use crate::tensor::raw::RawTensor;
+use crate::tensor::small;
 use crate::{Float, Shape, Tensor};
 
 /// e^x. Backward: `g * e^x`, reusing the output.
@@ -102,7 +103,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// assert_eq!(t.exp().to_vec(), vec![1., std::f64::consts::E]);
     /// ```
     pub fn exp(&self) -> Self {
-        Tensor::from_raw(exp_raw(&self.raw))
+        small::map(self, fastmath::exp).unwrap_or_else(|| Tensor::from_raw(exp_raw(&self.raw)))
     }
 
     /// The natural logarithm, element-wise: NaN for x < 0, -∞ at 0.
@@ -123,6 +124,6 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// assert!(y[2].is_nan());
     /// ```
     pub fn ln(&self) -> Self {
-        Tensor::from_raw(ln_raw(&self.raw))
+        small::map(self, E::ln).unwrap_or_else(|| Tensor::from_raw(ln_raw(&self.raw)))
     }
 }

@@ -5,6 +5,7 @@
 use super::kernel::sign;
 use super::masked_raw;
 use crate::tensor::raw::RawTensor;
+use crate::tensor::small;
 use crate::{Float, Shape, Tensor};
 
 /// |x|. Backward: `g * sign(x)`, with sign(0) = 0.
@@ -12,15 +13,17 @@ pub(crate) fn abs_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
     masked_raw(x, E::abs, sign)
 }
 
+/// max(x, 0), NaN for NaN.
+fn relu<E: Float>(v: E) -> E {
+    if v > E::ZERO || v.is_nan() {
+        v
+    } else {
+        E::ZERO
+    }
+}
+
 /// max(x, 0), NaN for NaN. Backward: `g * (x > 0)`, so 0 at x = 0.
 pub(crate) fn relu_raw<E: Float>(x: &RawTensor<E>) -> RawTensor<E> {
-    let relu = |v: E| {
-        if v > E::ZERO || v.is_nan() {
-            v
-        } else {
-            E::ZERO
-        }
-    };
     let mask = |v: E| {
         if v.is_nan() {
             v
@@ -65,7 +68,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// assert_eq!(graph.backward().to_vec(), vec![-1., 0., 1.]);
     /// ```
     pub fn abs(&self) -> Self {
-        Tensor::from_raw(abs_raw(&self.raw))
+        small::map(self, E::abs).unwrap_or_else(|| Tensor::from_raw(abs_raw(&self.raw)))
     }
 
     /// The rectified linear unit max(x, 0), element-wise (NaN stays NaN).
@@ -87,7 +90,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// assert_eq!(graph.backward().to_vec(), vec![0., 0., 1.]);
     /// ```
     pub fn relu(&self) -> Self {
-        Tensor::from_raw(relu_raw(&self.raw))
+        small::map(self, relu).unwrap_or_else(|| Tensor::from_raw(relu_raw(&self.raw)))
     }
 
     /// Clamps every element to `[min, max]`: `min(max(x, min), max)`.

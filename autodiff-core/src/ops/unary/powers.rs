@@ -4,6 +4,7 @@ use super::derivative::{times_derivative_of, Derivative};
 use crate::graph::tape::record;
 use crate::ops::binary::{div_raw, scale_raw};
 use crate::tensor::raw::RawTensor;
+use crate::tensor::small;
 use crate::{Float, Shape, Tensor};
 
 /// x^n. Backward: `g * n * x^(n-1)` (`g * (x * 0)` for n = 0) as one op (recorded as one
@@ -94,7 +95,11 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// assert_eq!(t.powi(2).to_vec(), vec![4., 9.]);
     /// ```
     pub fn powi(&self, n: i32) -> Self {
-        Tensor::from_raw(powi_raw(&self.raw, n))
+        let fast = match n {
+            2 => small::map(self, |v| v * v),
+            _ => small::map(self, |v| v.powi(n)),
+        };
+        fast.unwrap_or_else(|| Tensor::from_raw(powi_raw(&self.raw, n)))
     }
 
     /// x^p for a real exponent `p`, element-wise: NaN where x < 0 and p is not an integer
@@ -134,7 +139,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// assert!(y[2].is_nan());
     /// ```
     pub fn sqrt(&self) -> Self {
-        Tensor::from_raw(sqrt_raw(&self.raw))
+        small::map(self, E::sqrt).unwrap_or_else(|| Tensor::from_raw(sqrt_raw(&self.raw)))
     }
 
     /// x², element-wise (cheaper than `powi(2)`, same gradient).
@@ -151,7 +156,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// assert_eq!(t.square().to_vec(), vec![9., 0.25]);
     /// ```
     pub fn square(&self) -> Self {
-        Tensor::from_raw(square_raw(&self.raw))
+        small::map(self, |v| v * v).unwrap_or_else(|| Tensor::from_raw(square_raw(&self.raw)))
     }
 
     /// The reciprocal 1/x, element-wise: ±∞ at ±0.
@@ -170,6 +175,6 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// assert_eq!(t.recip().to_vec(), vec![0.5, -0.25, f32::INFINITY]);
     /// ```
     pub fn recip(&self) -> Self {
-        Tensor::from_raw(recip_raw(&self.raw))
+        small::map(self, |v| E::ONE / v).unwrap_or_else(|| Tensor::from_raw(recip_raw(&self.raw)))
     }
 }

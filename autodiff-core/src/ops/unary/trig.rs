@@ -4,6 +4,7 @@
 use crate::graph::tape::record;
 use crate::ops::binary::{mul_raw, neg_raw};
 use crate::tensor::raw::RawTensor;
+use crate::tensor::small;
 use crate::{Float, Shape, Tensor};
 
 /// sin x. Backward: `g * cos x`.
@@ -37,7 +38,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// assert_eq!(t.sin().to_vec(), vec![0., 1.]);
     /// ```
     pub fn sin(&self) -> Self {
-        Tensor::from_raw(sin_raw(&self.raw))
+        small::map(self, E::sin).unwrap_or_else(|| Tensor::from_raw(sin_raw(&self.raw)))
     }
 
     /// The cosine (of radians), element-wise: NaN for ±∞.
@@ -54,6 +55,6 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// assert_eq!(t.cos().to_vec(), vec![1., -1.]);
     /// ```
     pub fn cos(&self) -> Self {
-        Tensor::from_raw(cos_raw(&self.raw))
+        small::map(self, E::cos).unwrap_or_else(|| Tensor::from_raw(cos_raw(&self.raw)))
     }
 }

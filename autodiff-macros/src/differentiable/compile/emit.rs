@@ -24,6 +24,9 @@ pub(super) struct Emitter<'l, 'a> {
     pub(super) out: usize,
     /// `::autodiff::__private::compiled`, where the rules live.
     pub(super) c: TokenStream,
+    /// The rules the backward pass being written calls: `c`, or `c::small` for the form
+    /// on small arrays.
+    pub(super) r: TokenStream,
     /// Which values the output depends on: the others' ops have no rule to run.
     pub(super) reaches: Vec<bool>,
     /// The ops the output depends on, in forward order.
@@ -63,6 +66,7 @@ impl<'l, 'a> Emitter<'l, 'a> {
             l,
             out,
             c: quote!(::autodiff::__private::compiled),
+            r: quote!(::autodiff::__private::compiled),
             reaches,
             ops,
             inputs,
@@ -328,7 +332,8 @@ impl<'l, 'a> Emitter<'l, 'a> {
             .map(|i| {
                 let (gi, li) = (self.g(i), self.l(i));
                 let mutable = self.reaches[i].then(|| quote!(mut));
-                quote!(let #mutable #gi = #li.none();)
+                let r = &self.r;
+                quote!(let #mutable #gi = #r::none(#li);)
             })
             .collect()
     }
@@ -336,7 +341,7 @@ impl<'l, 'a> Emitter<'l, 'a> {
     /// The inputs' gradients, where `Out` says: as the generated structs' fields, or
     /// with struct arguments through `Layout` and the gradient type's own methods.
     fn finish(&self) -> TokenStream {
-        let c = &self.c;
+        let (c, r) = (&self.c, &self.r);
         let gs: Vec<Ident> = self.inputs.iter().map(|&i| self.g(i)).collect();
         let ls: Vec<Ident> = self.inputs.iter().map(|&i| self.l(i)).collect();
         if self.by_layout {
@@ -352,16 +357,16 @@ impl<'l, 'a> Emitter<'l, 'a> {
             match __ad_to {
                 #c::Out::Build(__ad_grads) => {
                     *__ad_grads = ::core::option::Option::Some(Grads {
-                        #(#fields: #c::or_zeros(#gs, #ls),)*
+                        #(#fields: #r::or_zeros(#gs, #ls),)*
                     });
                 }
                 #c::Out::Add(__ad_grads) => {
-                    #(#c::add_to(&mut __ad_grads.#fields, #gs);)*
+                    #(#r::add_to(&mut __ad_grads.#fields, #gs);)*
                 }
                 #c::Out::Partial(__ad_grads, __ad_select) => {
                     *__ad_grads = ::core::option::Option::Some(Partial {
                         #(#fields: if __ad_select.#fields {
-                            ::core::option::Option::Some(#c::or_zeros(#gs, #ls))
+                            ::core::option::Option::Some(#r::or_zeros(#gs, #ls))
                         } else {
                             ::core::option::Option::None
                         },)*
@@ -373,44 +378,259 @@ impl<'l, 'a> Emitter<'l, 'a> {
         }
     }
 
+    /// The backward pass after the `Dot` case, with the rules of `self.r`: which inputs
+    /// are wanted, the slots, the rules in reverse and the gradients written out; its
+    /// value is the number of rules that ran.
+    fn pass(&self) -> TokenStream {
+        let r = &self.r;
+        let (wants, needs, slots) = (self.wants(), self.needs(), self.slots());
+        let rules = self.rules();
+        let finish = self.finish();
+        let (lo, go) = (self.l(self.out), self.g(self.out));
+        quote! {
+            #wants
+            #(#needs)*
+            #(#slots)*
+            let mut #go = ::core::option::Option::Some(#r::reseed(__ad_seed, #lo));
+            let mut __ad_ran = 0usize;
+            #(#rules)*
+            #finish
+            __ad_ran
+        }
+    }
+
+    /// This emitter with the rules of `r`.
+    fn with_rules(&self, r: TokenStream) -> Self {
+        Emitter {
+            r,
+            reaches: self.reaches.clone(),
+            ops: self.ops.clone(),
+            inputs: self.inputs.clone(),
+            saves: self.saves.clone(),
+            consts: self.consts.clone(),
+            likes: self.likes.clone(),
+            c: self.c.clone(),
+            ..*self
+        }
+    }
+
+    /// Whether the pass may run on small arrays when the shapes allow (decided here for
+    /// the ops; the shapes are checked at run time, where they are constants): not with
+    /// struct arguments, nor with ops along an axis, nor with a scalar other than a
+    /// literal (the pass is a function, which cannot read the arguments).
+    fn may_be_small(&self) -> bool {
+        let literal = |t: &TokenStream| syn::parse2::<syn::Lit>(t.clone()).is_ok();
+        !self.by_layout
+            && self.ops.iter().all(|op| match &op.kind {
+                OpKind::Axis(..) => false,
+                OpKind::Powi(n) => literal(n),
+                _ => op.operands.iter().all(|o| match o {
+                    Operand::Scalar(t) => literal(t),
+                    _ => true,
+                }),
+            })
+    }
+
+    /// The values whose types are the same in every program that compiles: an op that
+    /// keeps its operand's shape (a one-tensor method other than `sum`, `mean` and `t`,
+    /// `powi`, an op with a scalar) gives its output its operand's class. Each class is
+    /// one type parameter of the pass on small arrays, so that the rules that take two
+    /// values of one type (`unary(g, x, ..)`) type-check there.
+    fn classes(&self) -> Vec<usize> {
+        let mut class: Vec<usize> = (0..self.l.values.len()).collect();
+        fn root(class: &mut [usize], mut i: usize) -> usize {
+            while class[i] != i {
+                class[i] = class[class[i]];
+                i = class[i];
+            }
+            i
+        }
+        for op in &self.ops {
+            let same = match &op.kind {
+                OpKind::Unary(name, _) => !["sum", "mean", "t"].contains(name),
+                OpKind::Powi(_) | OpKind::ScalarRhs(_) | OpKind::ScalarLhs(_) => true,
+                _ => false,
+            };
+            let operand = op.operands.iter().find_map(Operand::live);
+            if let (true, Some(i)) = (same, operand) {
+                let (a, b) = (root(&mut class, i), root(&mut class, op.out));
+                class[b] = a;
+            }
+        }
+        (0..class.len()).map(|i| root(&mut class, i)).collect()
+    }
+
+    /// The graph of the pass on small arrays (`compiled::small`): the values the rules
+    /// read are copied out of their tensors into a `State`, and the pass is a function
+    /// generic over their shapes (one parameter per class of `classes`), instantiated
+    /// at the types of this call by a second function that takes them as witnesses. So
+    /// the graph holds a function pointer and a few numbers: nothing is allocated. A seed
+    /// that records takes the tensor rules, on tensors made again from the saved values.
+    fn small_graph(&self, elem: &TokenStream, dot: &TokenStream) -> TokenStream {
+        let c = &self.c;
+        let p = quote!(::autodiff::__private);
+        let vo = self.v(self.out);
+        let class = self.classes();
+        let mut likes: Vec<usize> = self.likes.clone();
+        if !likes.contains(&self.out) {
+            likes.push(self.out);
+        }
+        let mut roots: Vec<usize> = likes.iter().map(|&i| class[i]).collect();
+        roots.sort_unstable();
+        roots.dedup();
+        let param = |root: usize| format_ident!("__AdS{}", root);
+        let params: Vec<Ident> = roots.iter().map(|&r| param(r)).collect();
+        let consts: Vec<Ident> = (0..self.consts.len())
+            .map(|k| format_ident!("__AdK{}", k))
+            .collect();
+        // The pass: each `Like` made from its type, the saved values read back.
+        let conjured = likes.iter().map(|&i| {
+            let (li, t) = (self.l(i), param(class[i]));
+            quote!(let #li = #c::Like::<#t, #elem>::conjure();)
+        });
+        let saved: Vec<Ident> = self
+            .saves
+            .iter()
+            .map(|i| format_ident!("__ad_s{}", i))
+            .chain(self.consts.iter().map(|(_, _, id)| id.clone()))
+            .collect();
+        let saved_types = self
+            .saves
+            .iter()
+            .map(|&i| param(class[i]))
+            .chain(consts.iter().cloned());
+        let refs = self
+            .saves
+            .iter()
+            .map(|&i| self.l.values[i].forward_ref.clone())
+            .chain(self.consts.iter().map(|(_, t, _)| t.clone()));
+        // The witnesses: a `Like` per class, the constants.
+        let witnesses = roots.iter().map(|&r| {
+            let i = *likes.iter().find(|&&i| class[i] == r).expect("a member");
+            self.l(i)
+        });
+        let const_refs = self.consts.iter().map(|(_, t, _)| t);
+        let generics = std::iter::once(format_ident!("__AdO"))
+            .chain(params.iter().cloned())
+            .chain(consts.iter().cloned());
+        let tensors = self.pass();
+        let smalls = self.with_rules(quote!(#c::small)).pass();
+        quote! {
+            let mut __ad_state = #c::small::State::<#elem>::default();
+            #(__ad_state.put(#c::small::of(#refs));)*
+            let __ad_out = #c::declared(#vo);
+            #[allow(non_camel_case_types, unused_variables, unused_mut, clippy::too_many_arguments)]
+            fn __ad_pass<__AdO: #p::Shape, #(#params: #p::Shape,)* #(#consts: #p::Shape,)*>(
+                __ad_state: &#c::small::State<#elem>,
+                __ad_seed: #p::Tensor<__AdO, #elem>,
+                __ad_to: #c::Out<'_, Grads, #elem>,
+            ) -> usize {
+                #(#conjured)*
+                let mut __ad_read = __ad_state.reader();
+                #(let #saved = __ad_read.take::<#saved_types>();)*
+                #dot
+                if #c::small::records(&__ad_seed) {
+                    #(let #saved = #c::small::tensor(#saved);)*
+                    #tensors
+                } else {
+                    let __ad_seed = #c::small::of(&__ad_seed);
+                    #smalls
+                }
+            }
+            #[allow(non_camel_case_types, clippy::too_many_arguments)]
+            fn __ad_pass_for<__AdO: #p::Shape, #(#params: #p::Shape,)* #(#consts: #p::Shape,)*>(
+                _: &#p::Tensor<__AdO, #elem>,
+                #(_: #c::Like<#params, #elem>,)*
+                #(_: &#p::Tensor<#consts, #elem>,)*
+            ) -> #c::small::Pass<__AdO, Grads, #elem> {
+                __ad_pass::<#(#generics),*>
+            }
+            let __ad_graph = #c::small::graph(
+                &__ad_out,
+                __ad_pass_for(&__ad_out, #(#witnesses,)* #(#const_refs,)*),
+                __ad_state,
+            );
+            (__ad_out, __ad_graph)
+        }
+    }
+
+    /// The run-time condition of the pass on small arrays: every value it holds has a
+    /// compile-time shape of at most four elements, and the saved ones fit a `State`.
+    fn small_condition(&self) -> TokenStream {
+        let c = &self.c;
+        let mut likes: Vec<Ident> = self.likes.iter().map(|&i| self.l(i)).collect();
+        likes.push(self.l(self.out));
+        let consts: Vec<&TokenStream> = self.consts.iter().map(|(_, t, _)| t).collect();
+        let saved = self.saves.iter().map(|&i| self.l(i));
+        quote! {
+            #c::small::fits(
+                &[#(#likes.small(),)* #(#c::small::numel_of(#consts),)*],
+                &[#(#saved.small(),)* #(#c::small::numel_of(#consts),)*],
+            )
+        }
+    }
+
+    /// The `Dot` case of `Out`, which draws the graph and returns.
+    fn dot_case(&self, sized: &[usize], small: bool) -> TokenStream {
+        let c = &self.c;
+        let write = if small {
+            quote!(#c::small::write_dot)
+        } else {
+            quote!(#c::write_dot)
+        };
+        let dot_likes = sized.iter().map(|&i| self.l(i));
+        quote! {
+            let __ad_to = match __ad_to {
+                #c::Out::Dot(__ad_text) => {
+                    #write(__ad_text, GRAPH, &[#(#dot_likes.sizes()),*]);
+                    return 0;
+                }
+                __ad_to => __ad_to,
+            };
+        }
+    }
+
     /// The whole branch.
     fn assemble(&self, elem: &TokenStream, name: &Ident, tape: &TokenStream) -> TokenStream {
         let c = &self.c;
         let forward = self.forward(tape);
         let keep = self.keep();
-        let (wants, needs, slots) = (self.wants(), self.needs(), self.slots());
-        let rules = self.rules();
-        let finish = self.finish();
-        let (vo, lo, go) = (self.v(self.out), self.l(self.out), self.g(self.out));
+        let (vo, lo) = (self.v(self.out), self.l(self.out));
         let (dot_pieces, dot_sized) = self.dot(name);
-        let dot_likes = dot_sized.iter().map(|&i| self.l(i));
+        let dot = self.dot_case(&dot_sized, false);
+        let pass = self.pass();
+        let taped = quote! {
+            #(#keep)*
+            let __ad_out = #c::declared(#vo);
+            let __ad_graph = #c::graph(&__ad_out, move |__ad_seed, __ad_to: #c::Out<'_, Grads, #elem>| -> usize {
+                #dot
+                #pass
+            });
+            (__ad_out, __ad_graph)
+        };
+        let graph = if self.may_be_small() {
+            let (condition, small) = (
+                self.small_condition(),
+                self.small_graph(elem, &self.dot_case(&dot_sized, true)),
+            );
+            quote! {
+                if #condition {
+                    #small
+                } else {
+                    #taped
+                }
+            }
+        } else {
+            taped
+        };
         quote! {
             #(#forward)*
-            #(#keep)*
             const GRAPH: &[&str] = &[#(#dot_pieces),*];
             // The output as the declared type: the same type in any program that compiles
             // (the eager function has this body and is checked against the declaration), so
             // a body of another type is reported once, there, and not again here.
             let #lo = #c::like(&#vo);
-            let __ad_out = #c::declared(#vo);
-            let __ad_graph = #c::graph(&__ad_out, move |__ad_seed, __ad_to: #c::Out<'_, Grads, #elem>| -> usize {
-                let __ad_to = match __ad_to {
-                    #c::Out::Dot(__ad_text) => {
-                        #c::write_dot(__ad_text, GRAPH, &[#(#dot_likes.sizes()),*]);
-                        return 0;
-                    }
-                    __ad_to => __ad_to,
-                };
-                #wants
-                #(#needs)*
-                #(#slots)*
-                let mut #go = ::core::option::Option::Some(#c::reseed(__ad_seed, #lo));
-                let mut __ad_ran = 0usize;
-                #(#rules)*
-                #finish
-                __ad_ran
-            });
-            (__ad_out, __ad_graph)
+            #graph
         }
     }
 }

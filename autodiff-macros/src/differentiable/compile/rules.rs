@@ -30,7 +30,7 @@ struct Writes<'e, 'l, 'a> {
 impl Writes<'_, '_, '_> {
     /// The statement that gives value `i`'s slot its share.
     fn write(&mut self, i: usize, share: Share) -> TokenStream {
-        let (c, gi) = (&self.e.c, self.e.g(i));
+        let (c, gi) = (&self.e.r, self.e.g(i));
         let first = !std::mem::replace(&mut self.written[i], true);
         match (share, first) {
             (Share::Value(x), true) => quote!(#gi = ::core::option::Option::Some(#x);),
@@ -88,7 +88,7 @@ impl Emitter<'_, '_> {
 
     /// The statements of `op`'s rule, reading its output's gradient as `__ad_g`.
     fn rule(&self, op: &Op, writes: &mut Writes<'_, '_, '_>) -> Vec<TokenStream> {
-        let c = &self.c;
+        let c = &self.r;
         let a = &op.operands[0];
         let b = op.operands.get(1);
         let mut one = |o: &Operand, rule: TokenStream| match o.live() {
@@ -156,7 +156,7 @@ impl Emitter<'_, '_> {
         b: &Operand,
         writes: &mut Writes<'_, '_, '_>,
     ) -> Vec<TokenStream> {
-        let c = &self.c;
+        let c = &self.r;
         let mut body = Vec::new();
         for (pos, o) in [(0, a), (1, b)] {
             let Some(i) = o.live() else { continue };
@@ -182,7 +182,7 @@ impl Emitter<'_, '_> {
 
     /// A one-tensor method's rule, from what it reads.
     fn unary_rule(&self, reads: Reads, a: &Operand, out: usize) -> TokenStream {
-        let c = &self.c;
+        let c = &self.r;
         let ident = |name: &str| Ident::new(name, Span::call_site());
         match reads {
             Reads::In(d) => {
@@ -213,7 +213,7 @@ impl Emitter<'_, '_> {
         b: &Operand,
         writes: &mut Writes<'_, '_, '_>,
     ) -> Vec<TokenStream> {
-        let c = &self.c;
+        let c = &self.r;
         let grads = if transposed {
             quote!(#c::matmul_t_grads)
         } else {
