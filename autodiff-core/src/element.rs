@@ -91,6 +91,12 @@ pub trait Float:
     /// The thread's current tape for this element type.
     #[doc(hidden)]
     fn tape_slot() -> &'static std::thread::LocalKey<crate::graph::TapeSlot<Self>>;
+
+    /// The id of the thread's current tape for this element type, apart from the tape
+    /// itself: a thread-local without a destructor, read without a check of its state
+    /// (every op and every `#[differentiable]` call reads it).
+    #[doc(hidden)]
+    fn tape_id() -> &'static std::thread::LocalKey<core::cell::Cell<Option<core::num::NonZeroU64>>>;
 }
 
 macro_rules! float_impl {
@@ -146,6 +152,15 @@ macro_rules! float_impl {
                     static SLOT: crate::graph::TapeSlot<$t> = const { crate::graph::TapeSlot::new() };
                 }
                 &SLOT
+            }
+            fn tape_id(
+            ) -> &'static std::thread::LocalKey<core::cell::Cell<Option<core::num::NonZeroU64>>>
+            {
+                thread_local! {
+                    static ID: core::cell::Cell<Option<core::num::NonZeroU64>> =
+                        const { core::cell::Cell::new(None) };
+                }
+                &ID
             }
         }
     };

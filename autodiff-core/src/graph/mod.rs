@@ -233,12 +233,23 @@ impl<S: Shape, G: Gradients<E>, E: Float> Core<S, G, E> {
     fn output_dims(&self) -> Dims {
         match self {
             Core::Taped(t) => t.output.dims,
-            Core::Compiled(c) => c.output,
+            Core::Compiled(c) => c.output(),
         }
     }
 
     fn seed_ones(&self) -> RawTensor<E> {
         RawTensor::filled(self.output_dims(), E::ONE)
+    }
+
+    /// The seed, checked against the output's sizes; ones for `None`.
+    fn seed(&self, seed: Option<RawTensor<E>>) -> RawTensor<E> {
+        match seed {
+            Some(seed) => {
+                self.check(&seed);
+                seed
+            }
+            None => self.seed_ones(),
+        }
     }
 
     fn check(&self, seed: &RawTensor<E>) {
@@ -249,20 +260,25 @@ impl<S: Shape, G: Gradients<E>, E: Float> Core<S, G, E> {
         );
     }
 
-    fn full(&self, seed: RawTensor<E>, free: bool) -> G {
-        self.check(&seed);
+    /// Every input's gradient, for `seed` (ones for `None`).
+    fn full(&self, seed: Option<RawTensor<E>>, free: bool) -> G {
         match self {
-            Core::Taped(t) => t.full(seed, free),
-            Core::Compiled(c) => c.full(seed),
+            Core::Taped(t) => t.full(self.seed(seed), free),
+            Core::Compiled(c) => c.full(seed.map(|s| self.seed(Some(s)))),
         }
     }
 
     /// Adds a full pass's gradients into `buffer`.
-    fn full_into<B: GradBuffer<G, E>>(&self, seed: RawTensor<E>, free: bool, buffer: &mut B) {
-        self.check(&seed);
+    #[inline]
+    fn full_into<B: GradBuffer<G, E>>(
+        &self,
+        seed: Option<RawTensor<E>>,
+        free: bool,
+        buffer: &mut B,
+    ) {
         match self {
-            Core::Taped(t) => t.full_into(seed, free, buffer),
-            Core::Compiled(c) => c.full_into(seed, buffer),
+            Core::Taped(t) => t.full_into(self.seed(seed), free, buffer),
+            Core::Compiled(c) => c.full_into(seed.map(|s| self.seed(Some(s))), buffer),
         }
     }
 
@@ -273,8 +289,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Core<S, G, E> {
         wanted
     }
 
-    fn partial(&self, seed: RawTensor<E>, select: &G::Select, free: bool) -> G::Partial {
-        self.check(&seed);
+    fn partial(&self, seed: Option<RawTensor<E>>, select: &G::Select, free: bool) -> G::Partial {
         match self {
             Core::Taped(t) => {
                 let wanted = self.flags(select);
@@ -283,9 +298,9 @@ impl<S: Shape, G: Gradients<E>, E: Float> Core<S, G, E> {
                     t.leaves.len(),
                     "backward: a selection must have one flag per input"
                 );
-                t.partial::<G>(seed, &wanted, free)
+                t.partial::<G>(self.seed(seed), &wanted, free)
             }
-            Core::Compiled(c) => c.partial(seed, select).0,
+            Core::Compiled(c) => c.partial(seed.map(|s| self.seed(Some(s))), select).0,
         }
     }
 
@@ -300,7 +315,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Core<S, G, E> {
     fn count(&self, select: &G::Select) -> usize {
         match self {
             Core::Taped(t) => t.count(&self.flags(select)),
-            Core::Compiled(c) => c.partial(self.seed_ones(), select).1,
+            Core::Compiled(c) => c.partial(None, select).1,
         }
     }
 }
@@ -434,8 +449,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Graph<S, G, E> {
     where
         S: OneElement,
     {
-        let seed = self.core.seed_ones();
-        self.core.full(seed, true)
+        self.core.full(None, true)
     }
 
     /// Gradients for a given output gradient (PyTorch's `y.backward(gradient=seed)`); the
@@ -449,7 +463,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Graph<S, G, E> {
     /// assert_eq!(graph.backward_with(seed).to_vec(), vec![3., 30.]);
     /// ```
     pub fn backward_with(self, seed: Tensor<S, E>) -> G {
-        self.core.full(seed.raw, true)
+        self.core.full(Some(seed.raw), true)
     }
 
     /// Keeps the graph for several backward passes (PyTorch's `retain_graph=True`).
@@ -485,8 +499,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Graph<S, G, E> {
     where
         S: OneElement,
     {
-        let seed = self.core.seed_ones();
-        self.core.partial(seed, select, true)
+        self.core.partial(None, select, true)
     }
 
     /// [`Graph::backward_selected`] with a seed.
@@ -499,7 +512,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Graph<S, G, E> {
     /// assert_eq!(ga.unwrap().to_vec(), vec![2., 2.]);
     /// ```
     pub fn backward_selected_with(self, seed: Tensor<S, E>, select: &G::Select) -> G::Partial {
-        self.core.partial(seed.raw, select, true)
+        self.core.partial(Some(seed.raw), select, true)
     }
 
     /// Adds this pass's gradients into `buffer` (PyTorch's accumulation into `.grad`):
@@ -519,8 +532,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Graph<S, G, E> {
     where
         S: OneElement,
     {
-        let seed = self.core.seed_ones();
-        self.core.full_into(seed, true, buffer);
+        self.core.full_into(None, true, buffer);
     }
 
     /// [`Graph::backward_into`] with a seed.
@@ -534,7 +546,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Graph<S, G, E> {
     /// assert_eq!(grad.to_vec(), vec![3., 3.]);
     /// ```
     pub fn backward_with_into<B: GradBuffer<G, E>>(self, seed: Tensor<S, E>, buffer: &mut B) {
-        self.core.full_into(seed.raw, true, buffer);
+        self.core.full_into(Some(seed.raw), true, buffer);
     }
 
     /// How many nodes a backward pass with this selection would run (the skipped ones
@@ -607,7 +619,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Retained<S, G, E> {
     where
         S: OneElement,
     {
-        self.core.full(self.core.seed_ones(), false)
+        self.core.full(None, false)
     }
 
     /// Gradients for a given output gradient; see [`Graph::backward_with`].
@@ -619,7 +631,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Retained<S, G, E> {
     /// assert_eq!(retained.backward_with(Tensor::ones()).to_vec(), vec![2., 2.]);
     /// ```
     pub fn backward_with(&self, seed: Tensor<S, E>) -> G {
-        self.core.full(seed.raw, false)
+        self.core.full(Some(seed.raw), false)
     }
 
     /// Gradients for the selected inputs only; see [`Graph::backward_selected`].
@@ -634,7 +646,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Retained<S, G, E> {
     where
         S: OneElement,
     {
-        self.core.partial(self.core.seed_ones(), select, false)
+        self.core.partial(None, select, false)
     }
 
     /// Adds this pass's gradients into `buffer`; see [`Graph::backward_into`].
@@ -652,7 +664,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Retained<S, G, E> {
     where
         S: OneElement,
     {
-        self.core.full_into(self.core.seed_ones(), false, buffer);
+        self.core.full_into(None, false, buffer);
     }
 
     /// [`Retained::backward_into`] with a seed.
@@ -666,7 +678,7 @@ impl<S: Shape, G: Gradients<E>, E: Float> Retained<S, G, E> {
     /// assert_eq!(grad.unwrap().to_vec(), vec![2., 2.]);
     /// ```
     pub fn backward_with_into<B: GradBuffer<G, E>>(&self, seed: Tensor<S, E>, buffer: &mut B) {
-        self.core.full_into(seed.raw, false, buffer);
+        self.core.full_into(Some(seed.raw), false, buffer);
     }
 }
 

@@ -189,9 +189,6 @@ thread_local! {
 #[doc(hidden)]
 pub struct TapeSlot<E: Float> {
     current: RefCell<Option<Rc<Tape<E>>>>,
-    /// The current tape's id: what [`recording`] and [`record`] compare traces with,
-    /// without touching the tape itself.
-    current_id: Cell<Option<NonZeroU64>>,
     /// The tape of the last graph dropped, emptied, for the next `vjp` (see [`recycle`]).
     spare: Cell<Option<Rc<Tape<E>>>>,
 }
@@ -201,7 +198,6 @@ impl<E: Float> TapeSlot<E> {
     pub const fn new() -> Self {
         TapeSlot {
             current: RefCell::new(None),
-            current_id: Cell::new(None),
             spare: Cell::new(None),
         }
     }
@@ -218,7 +214,9 @@ pub(crate) fn current_id<E: Float>() -> Option<NonZeroU64> {
     if NO_GRAD_DEPTH.with(Cell::get) > 0 {
         return None;
     }
-    E::tape_slot().with(|s| s.current_id.get())
+    // The current tape's id: what [`recording`] and [`record`] compare traces with,
+    // without touching the tape itself.
+    E::tape_id().with(Cell::get)
 }
 
 /// Whether an op on `inputs` would be recorded now: one of them is traced on the current
@@ -265,7 +263,7 @@ pub(crate) fn enter<E: Float>() -> (Rc<Tape<E>>, bool) {
             }),
         };
         *cur = Some(Rc::clone(&t));
-        s.current_id.set(Some(id));
+        E::tape_id().with(|c| c.set(Some(id)));
         (t, false)
     })
 }
@@ -295,7 +293,7 @@ pub(crate) fn recycle<E: Float>(tape: &Rc<Tape<E>>) {
 pub(crate) fn exit<E: Float>(nested: bool) {
     if !nested {
         E::tape_slot().with(|s| {
-            s.current_id.set(None);
+            E::tape_id().with(|c| c.set(None));
             s.current.borrow_mut().take()
         });
     }

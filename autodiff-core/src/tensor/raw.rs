@@ -171,18 +171,27 @@ impl<E: Element> RawTensor<E> {
         }
     }
 
-    /// `self += vals` element-wise, in place (`vals` holds at least `numel` elements;
-    /// for a tensor held inline, all [`INLINE`] are added, the ones past its length to
-    /// elements nothing reads).
+    /// The elements held in the handle itself, if it holds them there (the whole array:
+    /// copied whole, it is one store, which a later wider load can forward from).
     #[inline(always)]
-    pub(crate) fn add_assign_inline(&mut self, vals: &[E; INLINE])
+    pub(crate) fn inline_vals(&self) -> Option<&[E; INLINE]> {
+        match &self.data {
+            Storage::Inline { vals, .. } => Some(vals),
+            _ => None,
+        }
+    }
+
+    /// `self += vals` element-wise, in place, for a tensor of `n` elements (`n` a
+    /// constant where this is inlined, so the loop unrolls to `n` additions).
+    #[inline(always)]
+    pub(crate) fn add_assign_inline(&mut self, vals: &[E; INLINE], n: usize)
     where
         E: Float,
     {
         self.trace = None;
         match &mut self.data {
             Storage::Inline { vals: own, .. } => {
-                for (o, &v) in own.iter_mut().zip(vals) {
+                for (o, &v) in own.iter_mut().zip(vals).take(n) {
                     *o = *o + v;
                 }
             }

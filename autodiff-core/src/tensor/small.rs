@@ -24,7 +24,17 @@ impl<S: Shape> Sizes<S> {
         Some(n) => n,
         None => 0,
     };
-    /// The sizes of a small shape, then 1s.
+    /// Whether every size is known at compile time (of any count of elements).
+    pub(crate) const FIXED: bool = {
+        let mut all = true;
+        let mut i = 0;
+        while i < S::RANK {
+            all &= S::FIXED[i].is_some();
+            i += 1;
+        }
+        all
+    };
+    /// The sizes of a shape of compile-time sizes, then 1s.
     const DIMS: [usize; 4] = {
         let mut d = [1; 4];
         let mut i = 0;
@@ -37,7 +47,7 @@ impl<S: Shape> Sizes<S> {
         d
     };
 
-    /// The sizes of a small shape.
+    /// The sizes of a shape of compile-time sizes.
     #[inline(always)]
     pub(crate) fn dims() -> Dims {
         Dims::new(&Self::DIMS[..S::RANK])

@@ -44,7 +44,7 @@ mod tests {
 
     /// `tokens` as a flat list of token texts, without `#[doc = ..]` attributes (the
     /// guide wraps doc text), punctuation spacing, or commas before a closing delimiter
-    /// (rustfmt adds them).
+    /// or the `>` of generic arguments (rustfmt adds them).
     fn normalized(tokens: TokenStream) -> Vec<String> {
         fn walk(tokens: TokenStream, out: &mut Vec<String>) {
             let mut iter = tokens.into_iter().peekable();
@@ -72,6 +72,12 @@ mod tests {
                             out.pop();
                         }
                         out.push(close.into());
+                    }
+                    TokenTree::Punct(p) if p.as_char() == '>' => {
+                        if out.last().is_some_and(|t| t == ",") {
+                            out.pop();
+                        }
+                        out.push(">".into());
                     }
                     other => out.push(other.to_string()),
                 }

@@ -24,6 +24,7 @@ pub use rules::*;
 use super::accumulate::Place;
 use super::{Core, GradBuffer, Gradients, Graph};
 use crate::tensor::raw::RawTensor;
+use crate::tensor::small::Sizes;
 use crate::{Dims, Float, Shape, Tensor};
 use core::marker::PhantomData;
 
@@ -33,39 +34,57 @@ type Pass<S, G, E> = dyn Fn(Tensor<S, E>, Out<'_, G, E>) -> usize;
 
 /// A compiled backward pass: a closure, or a function with the small arrays it saved
 /// ([`small`]: nothing allocated).
+/// The closure's graph keeps the output's sizes (for the seed of ones and its check);
+/// a small one's are constants.
 pub(crate) enum Backward<S: Shape, G: Gradients<E>, E: Float> {
-    Boxed(Box<Pass<S, G, E>>),
+    Boxed(Box<Pass<S, G, E>>, Dims),
     Small(small::Pass<S, G, E>, small::State<E>),
 }
 
 /// What a compiled graph holds.
 pub(crate) struct Compiled<S: Shape, G: Gradients<E>, E: Float> {
     backward: Backward<S, G, E>,
-    /// The output's sizes (for the seed of ones and its check).
-    pub(crate) output: Dims,
 }
 
 impl<S: Shape, G: Gradients<E>, E: Float> Compiled<S, G, E> {
-    /// Runs the pass.
-    #[inline(always)]
-    fn backward(&self, seed: Tensor<S, E>, out: Out<'_, G, E>) -> usize {
+    /// The output's sizes.
+    pub(crate) fn output(&self) -> Dims {
         match &self.backward {
-            Backward::Boxed(pass) => pass(seed, out),
-            Backward::Small(pass, state) => pass(state, seed, out),
+            Backward::Boxed(_, dims) => *dims,
+            Backward::Small(..) => small::dims::<S>(),
+        }
+    }
+
+    /// Runs the pass for `seed` (ones for `None`).
+    #[inline(always)]
+    fn backward(&self, seed: Option<RawTensor<E>>, out: Out<'_, G, E>) -> usize {
+        match &self.backward {
+            Backward::Boxed(pass, dims) => {
+                let seed = seed.unwrap_or_else(|| RawTensor::filled(*dims, E::ONE));
+                pass(Tensor::from_raw(seed), out)
+            }
+            Backward::Small(pass, state) => {
+                let seed = seed.map(Tensor::from_raw);
+                pass(state, seed.as_ref(), out)
+            }
         }
     }
 
     /// Every input's gradient.
-    pub(crate) fn full(&self, seed: RawTensor<E>) -> G {
+    pub(crate) fn full(&self, seed: Option<RawTensor<E>>) -> G {
         let mut grads = None;
-        self.backward(Tensor::from_raw(seed), Out::Build(&mut grads));
+        self.backward(seed, Out::Build(&mut grads));
         grads.expect("a compiled pass builds the gradients")
     }
 
     /// Adds every input's gradient into `buffer`: in place into a gradient value (no
     /// gradient built first), into an empty `Option` as a new value.
-    pub(crate) fn full_into<B: GradBuffer<G, E>>(&self, seed: RawTensor<E>, buffer: &mut B) {
-        let seed = Tensor::from_raw(seed);
+    #[inline]
+    pub(crate) fn full_into<B: GradBuffer<G, E>>(
+        &self,
+        seed: Option<RawTensor<E>>,
+        buffer: &mut B,
+    ) {
         match buffer.place() {
             Place::Add(grads) => {
                 self.backward(seed, Out::Add(grads));
@@ -73,22 +92,25 @@ impl<S: Shape, G: Gradients<E>, E: Float> Compiled<S, G, E> {
             Place::Empty(slot) => {
                 self.backward(seed, Out::Build(slot));
             }
-            Place::Other => buffer.accumulate(self.full(seed.raw)),
+            Place::Other => buffer.accumulate(self.full(seed)),
         }
     }
 
     /// The graph in DOT.
     pub(crate) fn dot(&self) -> String {
         let mut text = String::new();
-        let seed = RawTensor::filled(self.output, E::ONE);
-        self.backward(Tensor::from_raw(seed), Out::Dot(&mut text));
+        self.backward(None, Out::Dot(&mut text));
         text
     }
 
     /// The selected inputs' gradients, and how many ops ran.
-    pub(crate) fn partial(&self, seed: RawTensor<E>, select: &G::Select) -> (G::Partial, usize) {
+    pub(crate) fn partial(
+        &self,
+        seed: Option<RawTensor<E>>,
+        select: &G::Select,
+    ) -> (G::Partial, usize) {
         let mut grads = None;
-        let ran = self.backward(Tensor::from_raw(seed), Out::Partial(&mut grads, select));
+        let ran = self.backward(seed, Out::Partial(&mut grads, select));
         (grads.expect("a compiled pass builds the gradients"), ran)
     }
 }
@@ -146,6 +168,10 @@ impl<S: Shape, E: Float> Like<S, E> {
 /// The [`Like`] of `t`.
 #[inline]
 pub fn like<S: Shape, E: Float>(t: &Tensor<S, E>) -> Like<S, E> {
+    if Sizes::<S>::FIXED {
+        // Constants: nothing read from the tensor.
+        return like_of(Sizes::<S>::dims());
+    }
     like_of(t.raw.dims)
 }
 
@@ -174,22 +200,19 @@ where
     E: Float,
     F: Fn(Tensor<S, E>, Out<'_, G, E>) -> usize + 'static,
 {
-    graph_of(output, Backward::Boxed(Box::new(backward)))
+    graph_of(Backward::Boxed(Box::new(backward), output.raw.dims))
 }
 
-/// The graph of `output` with the pass `backward`.
+/// The graph with the pass `backward`.
 #[inline(always)]
-fn graph_of<S, G, E>(output: &Tensor<S, E>, backward: Backward<S, G, E>) -> Graph<S, G, E>
+fn graph_of<S, G, E>(backward: Backward<S, G, E>) -> Graph<S, G, E>
 where
     S: Shape,
     G: Gradients<E>,
     E: Float,
 {
     Graph {
-        core: Core::Compiled(Compiled {
-            backward,
-            output: output.raw.dims,
-        }),
+        core: Core::Compiled(Compiled { backward }),
         _p: PhantomData,
     }
 }

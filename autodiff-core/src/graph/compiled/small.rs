@@ -74,74 +74,52 @@ fn numel<S: Shape>() -> usize {
 
 /// The sizes of `S`, a shape [`small_numel`] accepts.
 #[inline(always)]
-fn dims<S: Shape>() -> Dims {
+pub(crate) fn dims<S: Shape>() -> Dims {
     Sizes::<S>::dims()
 }
 
-/// True when every entry of `all` is `Some` (each value the pass reads or writes is
-/// small: the generated code lists them as [`Like::small`] and [`numel_of`] give them)
-/// and the values the pass saves, `saved`, fit a [`State`].
+/// True when every entry of `all` is `Some`: each value the pass reads or writes is
+/// small (the generated code lists them as [`Like::small`] and [`numel_of`] give them).
 #[inline(always)]
-pub fn fits(all: &[Option<usize>], saved: &[Option<usize>]) -> bool {
+pub fn fits(all: &[Option<usize>]) -> bool {
     all.iter().all(Option::is_some)
-        && saved
-            .iter()
-            .map(|n| n.unwrap_or(CAPACITY + 1))
-            .sum::<usize>()
-            <= CAPACITY
 }
 
-/// How many elements the values a pass on small arrays saves may have in all.
-pub const CAPACITY: usize = 16;
+/// How many values a pass on small arrays may save (the macro writes the pass on
+/// tensors for a function that saves more).
+pub const SLOTS: usize = 6;
 
-/// The values a pass on small arrays saves, one after the other: what its graph holds
-/// besides the pass itself (a function, so nothing is allocated).
+/// The values a pass on small arrays saves, one per slot: what its graph holds besides
+/// the pass itself (a function, so nothing is allocated). Each value fills a slot of
+/// four elements, written and read whole, at a position the generated code fixes (no
+/// running length, no bounds to check).
 #[derive(Clone, Copy)]
 pub struct State<E: Float> {
-    vals: [E; CAPACITY],
-    len: usize,
+    slots: [[E; INLINE]; SLOTS],
 }
 
 impl<E: Float> Default for State<E> {
     fn default() -> Self {
         State {
-            vals: [E::ZERO; CAPACITY],
-            len: 0,
+            slots: [[E::ZERO; INLINE]; SLOTS],
         }
     }
 }
 
 impl<E: Float> State<E> {
-    /// Appends `s`'s elements (the generated code has checked that they fit).
+    /// Saves `s` in slot `slot`.
     #[inline(always)]
-    pub fn put<S: Shape>(&mut self, s: Small<S, E>) {
-        let n = numel::<S>();
-        self.vals[self.len..self.len + n].copy_from_slice(&s.v[..n]);
-        self.len += n;
+    pub fn put<S: Shape>(&mut self, slot: usize, s: Small<S, E>) {
+        self.slots[slot] = s.v;
     }
 
-    /// A reader from the first value on.
+    /// The value of shape `S` saved in slot `slot`.
     #[inline(always)]
-    pub fn reader(&self) -> Reader<'_, E> {
-        Reader { state: self, at: 0 }
-    }
-}
-
-/// Reads the values of a [`State`] back in the order they were put.
-pub struct Reader<'a, E: Float> {
-    state: &'a State<E>,
-    at: usize,
-}
-
-impl<E: Float> Reader<'_, E> {
-    /// The next value, of shape `S`.
-    #[inline(always)]
-    pub fn take<S: Shape>(&mut self) -> Small<S, E> {
-        let n = numel::<S>();
-        let mut out = Small::zeros();
-        out.v[..n].copy_from_slice(&self.state.vals[self.at..self.at + n]);
-        self.at += n;
-        out
+    pub fn get<S: Shape>(&self, slot: usize) -> Small<S, E> {
+        Small {
+            v: self.slots[slot],
+            _p: PhantomData,
+        }
     }
 }
 
@@ -156,19 +134,41 @@ pub fn write_dot(text: &mut String, pieces: &[&str], sizes: &[Dims]) {
     }
 }
 
-/// A backward pass on small arrays: its saved values, the output's gradient and where
-/// the inputs' gradients go, to the number of ops whose rule ran.
-pub type Pass<S, G, E> = fn(&State<E>, Tensor<S, E>, Out<'_, G, E>) -> usize;
+/// A backward pass on small arrays: its saved values, the output's gradient (`None` for
+/// ones) and where the inputs' gradients go, to the number of ops whose rule ran.
+/// The seed comes by reference: a handle passed by value would be copied through memory
+/// just after the caller wrote it, a store-forwarding stall that cost W1 a quarter of its
+/// backward pass.
+pub type Pass<S, G, E> = fn(&State<E>, Option<&Tensor<S, E>>, Out<'_, G, E>) -> usize;
+
+/// The seed of a pass on small arrays: its elements (ones for `None`), or the seed itself
+/// when it is traced by the graph recording now (then the gradients must record too,
+/// and the pass takes the tensor rules).
+#[inline(always)]
+pub fn seed<S: Shape, E: Float>(seed: Option<&Tensor<S, E>>) -> Result<Small<S, E>, Tensor<S, E>> {
+    match seed {
+        None => Ok(Small {
+            v: [E::ONE; INLINE],
+            _p: PhantomData,
+        }),
+        Some(seed) if seed.raw.trace.is_some() && recording(&[&seed.raw]) => Err(seed.clone()),
+        Some(seed) => Ok(of(seed)),
+    }
+}
 
 /// The graph of a pass on small arrays.
 #[inline(always)]
-pub fn graph<S, G, E>(output: &Tensor<S, E>, pass: Pass<S, G, E>, state: State<E>) -> Graph<S, G, E>
+pub fn graph<S, G, E>(
+    _output: &Tensor<S, E>,
+    pass: Pass<S, G, E>,
+    state: State<E>,
+) -> Graph<S, G, E>
 where
     S: Shape,
     G: Gradients<E>,
     E: Float,
 {
-    super::graph_of(output, super::Backward::Small(pass, state))
+    super::graph_of(super::Backward::Small(pass, state))
 }
 
 impl<S: Shape, E: Float> Like<S, E> {
@@ -197,6 +197,12 @@ impl<S: Shape, E: Float> Like<S, E> {
 /// The elements of `t`, whose shape [`small_numel`] accepts.
 #[inline(always)]
 pub fn of<S: Shape, E: Float>(t: &Tensor<S, E>) -> Small<S, E> {
+    if let Some(v) = t.raw.inline_vals() {
+        return Small {
+            v: *v,
+            _p: PhantomData,
+        };
+    }
     let mut out = Small::zeros();
     let n = numel::<S>();
     out.v[..n].copy_from_slice(&t.raw.as_slice()[..n]);
@@ -207,13 +213,6 @@ pub fn of<S: Shape, E: Float>(t: &Tensor<S, E>) -> Small<S, E> {
 #[inline(always)]
 pub fn tensor<S: Shape, E: Float>(s: Small<S, E>) -> Tensor<S, E> {
     Tensor::from_raw(RawTensor::small(dims::<S>(), s.v))
-}
-
-/// True when `seed` is traced by the graph recording now: then the gradients must record
-/// too, and the pass takes the tensor rules.
-#[inline(always)]
-pub fn records<S: Shape, E: Float>(seed: &Tensor<S, E>) -> bool {
-    seed.raw.trace.is_some() && recording(&[&seed.raw])
 }
 
 /// An empty gradient slot for a value like `_like`.
@@ -486,7 +485,7 @@ pub fn or_zeros<T: Shape, S: Shape, E: Float>(
 #[inline(always)]
 pub fn add_to<S: Shape, T: Shape, E: Float>(buffer: &mut Tensor<S, E>, g: Option<Small<T, E>>) {
     if let Some(g) = g {
-        buffer.raw.add_assign_inline(&g.v);
+        buffer.raw.add_assign_inline(&g.v, numel::<T>());
     }
 }
 

@@ -263,6 +263,7 @@ macro_rules! binary_op {
             S1: BroadcastShapes<S2>,
         {
             type Output = Tensor<<S1 as BroadcastShapes<S2>>::Out, E>;
+            #[inline(always)]
             fn $method(self, rhs: &Tensor<S2, E>) -> Self::Output {
                 if let Some(out) = small::zip(self, rhs, $f) {
                     return out;
@@ -286,6 +287,7 @@ macro_rules! binary_op {
             S1: BroadcastShapes<S2>,
         {
             type Output = Tensor<<S1 as BroadcastShapes<S2>>::Out, E>;
+            #[inline(always)]
             fn $method(self, rhs: &Tensor<S2, E>) -> Self::Output {
                 if let Some(out) = small::zip(&self, rhs, $f) {
                     return out;
@@ -306,6 +308,7 @@ macro_rules! binary_op {
 
         impl<S: Shape, E: Float> $trait<E> for &Tensor<S, E> {
             type Output = Tensor<S, E>;
+            #[inline(always)]
             fn $method(self, rhs: E) -> Tensor<S, E> {
                 if let Some(out) = small::map(self, |v| ($fs)(v, rhs)) {
                     return out;
@@ -331,6 +334,7 @@ macro_rules! binary_op {
 
         impl<S: Shape> $trait<&Tensor<S, f32>> for f32 {
             type Output = Tensor<S, f32>;
+            #[inline(always)]
             fn $method(self, rhs: &Tensor<S, f32>) -> Tensor<S, f32> {
                 if let Some(out) = small::map(rhs, |v| ($frs)(self, v)) {
                     return out;
@@ -348,6 +352,7 @@ macro_rules! binary_op {
 
         impl<S: Shape> $trait<&Tensor<S, f64>> for f64 {
             type Output = Tensor<S, f64>;
+            #[inline(always)]
             fn $method(self, rhs: &Tensor<S, f64>) -> Tensor<S, f64> {
                 if let Some(out) = small::map(rhs, |v| ($frs)(self, v)) {
                     return out;
@@ -412,6 +417,7 @@ impl<S: Shape, E: Float> Neg for Tensor<S, E> {
 
 impl<S: Shape, E: Float> Neg for &Tensor<S, E> {
     type Output = Tensor<S, E>;
+    #[inline(always)]
     fn neg(self) -> Tensor<S, E> {
         if let Some(out) = small::map(self, |v| -v) {
             return out;

@@ -194,6 +194,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// let y: Tensor<(U2,)> = a.matmul(&v);
     /// assert_eq!(y.to_vec(), vec![-2., -2.]);
     /// ```
+    #[inline(always)]
     pub fn matmul<S2: Shape>(&self, rhs: &Tensor<S2, E>) -> Tensor<<S as MatMul<S2>>::Out, E>
     where
         S: MatMul<S2>,
@@ -225,6 +226,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// let y: Tensor<(U1, U3)> = x.matmul_t(&w);
     /// assert_eq!(y.to_vec(), x.matmul(&w.t()).to_vec());
     /// ```
+    #[inline(always)]
     pub fn matmul_t<N: Dim, K: Dim>(
         &self,
         rhs: &Tensor<(N, K), E>,

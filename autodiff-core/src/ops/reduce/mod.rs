@@ -105,6 +105,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// let t = Tensor::<(U2, U2)>::from_vec(vec![1., 2., 3., 4.]).unwrap();
     /// assert_eq!(t.sum().item(), 10.);
     /// ```
+    #[inline(always)]
     pub fn sum(&self) -> Tensor<(), E> {
         small::sum(self).unwrap_or_else(|| Tensor::from_raw(sum_raw(&self.raw)))
     }

@@ -88,6 +88,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// let t = Tensor::<(U3,), f64>::from_vec(vec![0., -1000., 1000.]).unwrap();
     /// assert_eq!(t.sigmoid().to_vec(), vec![0.5, 0., 1.]);
     /// ```
+    #[inline(always)]
     pub fn sigmoid(&self) -> Self {
         small::map(self, fastmath::sigmoid)
             .unwrap_or_else(|| Tensor::from_raw(sigmoid_raw(&self.raw)))
@@ -108,6 +109,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// assert_eq!(y[0], 0.);
     /// assert!((y[1] - 1f64.tanh()).abs() < 1e-15); // a vectorised kernel, within 2 ulp of libm's
     /// ```
+    #[inline(always)]
     pub fn tanh(&self) -> Self {
         small::map(self, fastmath::tanh).unwrap_or_else(|| Tensor::from_raw(tanh_raw(&self.raw)))
     }

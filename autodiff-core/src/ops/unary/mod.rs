@@ -102,6 +102,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// let t = Tensor::<(U2,), f64>::from_vec(vec![0., 1.]).unwrap();
     /// assert_eq!(t.exp().to_vec(), vec![1., std::f64::consts::E]);
     /// ```
+    #[inline(always)]
     pub fn exp(&self) -> Self {
         small::map(self, fastmath::exp).unwrap_or_else(|| Tensor::from_raw(exp_raw(&self.raw)))
     }
@@ -123,6 +124,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// assert_eq!(y[..2], [0., 1.]);
     /// assert!(y[2].is_nan());
     /// ```
+    #[inline(always)]
     pub fn ln(&self) -> Self {
         small::map(self, E::ln).unwrap_or_else(|| Tensor::from_raw(ln_raw(&self.raw)))
     }

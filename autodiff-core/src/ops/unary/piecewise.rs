@@ -67,6 +67,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// let (_, graph) = vjp(&t, |t| t.abs().sum());
     /// assert_eq!(graph.backward().to_vec(), vec![-1., 0., 1.]);
     /// ```
+    #[inline(always)]
     pub fn abs(&self) -> Self {
         small::map(self, E::abs).unwrap_or_else(|| Tensor::from_raw(abs_raw(&self.raw)))
     }
@@ -89,6 +90,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// let (_, graph) = vjp(&t, |t| t.relu().sum());
     /// assert_eq!(graph.backward().to_vec(), vec![0., 0., 1.]);
     /// ```
+    #[inline(always)]
     pub fn relu(&self) -> Self {
         small::map(self, relu).unwrap_or_else(|| Tensor::from_raw(relu_raw(&self.raw)))
     }

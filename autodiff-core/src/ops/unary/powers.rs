@@ -94,6 +94,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// let t = Tensor::<(U2,)>::from_vec(vec![2., -3.]).unwrap();
     /// assert_eq!(t.powi(2).to_vec(), vec![4., 9.]);
     /// ```
+    #[inline(always)]
     pub fn powi(&self, n: i32) -> Self {
         let fast = match n {
             2 => small::map(self, |v| v * v),
@@ -138,6 +139,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// assert_eq!(y[..2], [2., 0.5]);
     /// assert!(y[2].is_nan());
     /// ```
+    #[inline(always)]
     pub fn sqrt(&self) -> Self {
         small::map(self, E::sqrt).unwrap_or_else(|| Tensor::from_raw(sqrt_raw(&self.raw)))
     }
@@ -155,6 +157,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// let t = Tensor::<(U2,)>::from_vec(vec![3., -0.5]).unwrap();
     /// assert_eq!(t.square().to_vec(), vec![9., 0.25]);
     /// ```
+    #[inline(always)]
     pub fn square(&self) -> Self {
         small::map(self, |v| v * v).unwrap_or_else(|| Tensor::from_raw(square_raw(&self.raw)))
     }
@@ -174,6 +177,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// let t = Tensor::<(U3,)>::from_vec(vec![2., -4., 0.]).unwrap();
     /// assert_eq!(t.recip().to_vec(), vec![0.5, -0.25, f32::INFINITY]);
     /// ```
+    #[inline(always)]
     pub fn recip(&self) -> Self {
         small::map(self, |v| E::ONE / v).unwrap_or_else(|| Tensor::from_raw(recip_raw(&self.raw)))
     }

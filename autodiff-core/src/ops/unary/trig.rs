@@ -37,6 +37,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// let t = Tensor::<(U2,), f64>::from_vec(vec![0., std::f64::consts::FRAC_PI_2]).unwrap();
     /// assert_eq!(t.sin().to_vec(), vec![0., 1.]);
     /// ```
+    #[inline(always)]
     pub fn sin(&self) -> Self {
         small::map(self, E::sin).unwrap_or_else(|| Tensor::from_raw(sin_raw(&self.raw)))
     }
@@ -54,6 +55,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     /// let t = Tensor::<(U2,), f64>::from_vec(vec![0., std::f64::consts::PI]).unwrap();
     /// assert_eq!(t.cos().to_vec(), vec![1., -1.]);
     /// ```
+    #[inline(always)]
     pub fn cos(&self) -> Self {
         small::map(self, E::cos).unwrap_or_else(|| Tensor::from_raw(cos_raw(&self.raw)))
     }

@@ -420,7 +420,10 @@ impl<'l, 'a> Emitter<'l, 'a> {
     /// literal (the pass is a function, which cannot read the arguments).
     fn may_be_small(&self) -> bool {
         let literal = |t: &TokenStream| syn::parse2::<syn::Lit>(t.clone()).is_ok();
+        // `compiled::small::SLOTS`: the values a pass on small arrays can save.
+        const SLOTS: usize = 6;
         !self.by_layout
+            && self.saves.len() + self.consts.len() <= SLOTS
             && self.ops.iter().all(|op| match &op.kind {
                 OpKind::Axis(..) => false,
                 OpKind::Powi(n) => literal(n),
@@ -510,32 +513,52 @@ impl<'l, 'a> Emitter<'l, 'a> {
             self.l(i)
         });
         let const_refs = self.consts.iter().map(|(_, t, _)| t);
-        let generics = std::iter::once(format_ident!("__AdO"))
+        let slots: Vec<syn::Index> = (0..saved.len()).map(syn::Index::from).collect();
+        let generics: Vec<Ident> = std::iter::once(format_ident!("__AdO"))
             .chain(params.iter().cloned())
-            .chain(consts.iter().cloned());
+            .chain(consts.iter().cloned())
+            .collect();
+        let conjured: Vec<TokenStream> = conjured.collect();
+        let conjured2 = &conjured;
+        let saved_types: Vec<Ident> = saved_types.collect();
+        let saved_types2 = &saved_types;
         let tensors = self.pass();
         let smalls = self.with_rules(quote!(#c::small)).pass();
         quote! {
             let mut __ad_state = #c::small::State::<#elem>::default();
-            #(__ad_state.put(#c::small::of(#refs));)*
+            #(__ad_state.put(#slots, #c::small::of(#refs));)*
             let __ad_out = #c::declared(#vo);
             #[allow(non_camel_case_types, unused_variables, unused_mut, clippy::too_many_arguments)]
             fn __ad_pass<__AdO: #p::Shape, #(#params: #p::Shape,)* #(#consts: #p::Shape,)*>(
                 __ad_state: &#c::small::State<#elem>,
-                __ad_seed: #p::Tensor<__AdO, #elem>,
+                __ad_seed: ::core::option::Option<&#p::Tensor<__AdO, #elem>>,
                 __ad_to: #c::Out<'_, Grads, #elem>,
             ) -> usize {
                 #(#conjured)*
-                let mut __ad_read = __ad_state.reader();
-                #(let #saved = __ad_read.take::<#saved_types>();)*
                 #dot
-                if #c::small::records(&__ad_seed) {
-                    #(let #saved = #c::small::tensor(#saved);)*
-                    #tensors
-                } else {
-                    let __ad_seed = #c::small::of(&__ad_seed);
-                    #smalls
+                match #c::small::seed(__ad_seed) {
+                    ::core::result::Result::Ok(__ad_seed) => {
+                        #(let #saved = __ad_state.get::<#saved_types>(#slots);)*
+                        #smalls
+                    }
+                    ::core::result::Result::Err(__ad_seed) => {
+                        __ad_pass_recorded::<#(#generics),*>(__ad_state, __ad_seed, __ad_to)
+                    }
                 }
+            }
+            // The pass for a seed that records: the tensor rules, kept out of the pass
+            // above, which stays small.
+            #[cold]
+            #[inline(never)]
+            #[allow(non_camel_case_types, unused_variables, unused_mut, clippy::too_many_arguments)]
+            fn __ad_pass_recorded<__AdO: #p::Shape, #(#params: #p::Shape,)* #(#consts: #p::Shape,)*>(
+                __ad_state: &#c::small::State<#elem>,
+                __ad_seed: #p::Tensor<__AdO, #elem>,
+                __ad_to: #c::Out<'_, Grads, #elem>,
+            ) -> usize {
+                #(#conjured2)*
+                #(let #saved = #c::small::tensor(__ad_state.get::<#saved_types2>(#slots));)*
+                #tensors
             }
             #[allow(non_camel_case_types, clippy::too_many_arguments)]
             fn __ad_pass_for<__AdO: #p::Shape, #(#params: #p::Shape,)* #(#consts: #p::Shape,)*>(
@@ -555,18 +578,14 @@ impl<'l, 'a> Emitter<'l, 'a> {
     }
 
     /// The run-time condition of the pass on small arrays: every value it holds has a
-    /// compile-time shape of at most four elements, and the saved ones fit a `State`.
+    /// compile-time shape of at most four elements.
     fn small_condition(&self) -> TokenStream {
         let c = &self.c;
         let mut likes: Vec<Ident> = self.likes.iter().map(|&i| self.l(i)).collect();
         likes.push(self.l(self.out));
-        let consts: Vec<&TokenStream> = self.consts.iter().map(|(_, t, _)| t).collect();
-        let saved = self.saves.iter().map(|&i| self.l(i));
+        let consts = self.consts.iter().map(|(_, t, _)| t);
         quote! {
-            #c::small::fits(
-                &[#(#likes.small(),)* #(#c::small::numel_of(#consts),)*],
-                &[#(#saved.small(),)* #(#c::small::numel_of(#consts),)*],
-            )
+            #c::small::fits(&[#(#likes.small(),)* #(#c::small::numel_of(#consts),)*])
         }
     }
 
