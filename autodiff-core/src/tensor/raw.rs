@@ -116,7 +116,10 @@ impl<E: Element> RawTensor<E> {
                 len += 1;
             }
             debug_assert_eq!(len, n, "kernel produced a wrong length");
-            Storage::Inline { len: n as u8, vals: Lanes(vals) }
+            Storage::Inline {
+                len: n as u8,
+                vals: Lanes(vals),
+            }
         } else {
             let data: Arc<[E]> = values.into_iter().collect();
             debug_assert_eq!(data.len(), n, "kernel produced a wrong length");
@@ -136,7 +139,10 @@ impl<E: Element> RawTensor<E> {
         debug_assert!(n <= INLINE, "a small tensor has at most {INLINE} elements");
         RawTensor {
             dims,
-            data: Storage::Inline { len: n as u8, vals: Lanes(vals) },
+            data: Storage::Inline {
+                len: n as u8,
+                vals: Lanes(vals),
+            },
             trace: None,
         }
     }
@@ -354,7 +360,10 @@ impl<E: Float> RawTensor<E> {
             write(&mut vals[..n]);
             return RawTensor {
                 dims,
-                data: Storage::Inline { len: n as u8, vals: Lanes(vals) },
+                data: Storage::Inline {
+                    len: n as u8,
+                    vals: Lanes(vals),
+                },
                 trace: None,
             };
         }
