@@ -305,7 +305,8 @@ mod tests {
         );
         assert_eq!((-&a).to_vec(), general(scale_raw(&a.raw, -1.0)));
 
-        let unary: [(M22, fn(f64) -> f64); 8] = [
+        type Unary = (M22, fn(f64) -> f64);
+        let unary: [Unary; 8] = [
             (a.exp(), fastmath::exp),
             (a.tanh(), fastmath::tanh),
             (a.sigmoid(), fastmath::sigmoid),
