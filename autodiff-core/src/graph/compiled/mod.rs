@@ -5,7 +5,9 @@
 //! and returns a [`Graph`] holding one closure: the backward pass written out as
 //! straight-line code, op by op in reverse, with the values it needs captured. No tape,
 //! no node per op, no rule behind a pointer per op: one allocation per graph, and the
-//! backward pass is one call the compiler optimises as a whole. Called while a graph
+//! backward pass is one call the compiler optimises as a whole. When every value is a
+//! small tensor of compile-time sizes, the pass is a function and the values it reads a
+//! few numbers kept in the graph ([`small`]): nothing is allocated. Called while a graph
 //! records (inside another `#[differentiable]` function or a `vjp` closure, where its
 //! backward pass must itself be recorded for higher orders), `f::forward` records on the
 //! tape as before.
