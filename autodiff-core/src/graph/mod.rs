@@ -40,7 +40,7 @@ use crate::{Dims, Float, Shape, Tensor};
 use core::marker::PhantomData;
 use core::ops::Range;
 use std::rc::Rc;
-use tape::{ExitGuard, Tape};
+use tape::{ExitGuard, Tape, Trace};
 
 /// Runs `f` on traced copies of `primals`, returning its output's value and the recorded
 /// [`Graph`], whose backward pass gives gradients with the structure of `primals`.
@@ -82,7 +82,8 @@ where
     let graph = Graph {
         core: Core::Taped(Taped {
             tape,
-            output: out.raw,
+            output: out.raw.trace,
+            dims: out.raw.dims,
             leaves,
             nested,
         }),
@@ -121,7 +122,10 @@ enum Core<S: Shape, G: Gradients<E>, E: Float> {
 /// A graph recorded on a tape.
 struct Taped<E: Float> {
     tape: Rc<Tape<E>>,
-    output: RawTensor<E>,
+    /// Where the tape recorded the output (the backward pass starts there).
+    output: Option<Trace>,
+    /// The output's sizes (the seed's).
+    dims: Dims,
     /// The inputs' nodes, in visiting order (their sizes are the nodes' `dims`).
     leaves: Range<u32>,
     nested: bool,
@@ -152,7 +156,7 @@ impl<E: Float> Taped<E> {
         let visited = walk::walk(
             &self.tape,
             &mut scratch,
-            &self.output,
+            self.output,
             seed,
             self.leaves.clone(),
             wanted,
@@ -176,7 +180,6 @@ impl<E: Float> Taped<E> {
     fn dot(&self) -> String {
         let out = self
             .output
-            .trace
             .filter(|t| t.tape == self.tape.id)
             .map(|t| t.var);
         dot::to_dot(&self.tape, out, self.leaves.clone())
@@ -224,7 +227,7 @@ impl<E: Float> Taped<E> {
 
     /// The number of nodes a backward pass with this selection runs.
     fn count(&self, wanted: &[bool]) -> usize {
-        let seed = RawTensor::filled(self.output.dims, E::ONE);
+        let seed = RawTensor::filled(self.dims, E::ONE);
         self.run(seed, wanted, false, |_| ()).1
     }
 }
@@ -232,7 +235,7 @@ impl<E: Float> Taped<E> {
 impl<S: Shape, G: Gradients<E>, E: Float> Core<S, G, E> {
     fn output_dims(&self) -> Dims {
         match self {
-            Core::Taped(t) => t.output.dims,
+            Core::Taped(t) => t.dims,
             Core::Compiled(c) => c.output(),
         }
     }

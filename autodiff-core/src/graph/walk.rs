@@ -3,7 +3,7 @@
 //! Iterative (no recursion), so a chain of 100 000 ops needs no deep stack. Nodes that do
 //! not lead to a wanted input are skipped before any rule runs: PyTorch's `inputs=`.
 
-use super::tape::{add_into, current_id, Parents, Rule, Scratch, Tape};
+use super::tape::{add_into, current_id, Parents, Rule, Scratch, Tape, Trace};
 use crate::tensor::raw::RawTensor;
 use crate::Float;
 use core::ops::Range;
@@ -23,7 +23,7 @@ use core::ops::Range;
 pub(crate) fn walk<E: Float>(
     tape: &Tape<E>,
     scratch: &mut Scratch<E>,
-    output: &RawTensor<E>,
+    output: Option<Trace>,
     seed: RawTensor<E>,
     leaves: Range<u32>,
     wanted: &[bool],
@@ -37,7 +37,7 @@ pub(crate) fn walk<E: Float>(
     if inputs.len() < leaves.len() {
         inputs.resize(leaves.len(), None);
     }
-    let out = match output.trace {
+    let out = match output {
         Some(t) if t.tape == tape.id => t.var as usize,
         _ => return 0,
     };
