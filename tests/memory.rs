@@ -158,10 +158,22 @@ fn wider(w: &Tensor<(U1, U3)>, b: &Tensor<(U3,)>, #[no_grad] x: &Tensor<(U2, U1)
     (x.matmul(w) + b).powi(2).sum()
 }
 
+/// The README's example: W1 through a struct argument read by its fields.
+#[derive(Differentiable)]
+struct Linear {
+    weight: Tensor<(U1, U1)>,
+    bias: Tensor<(U1,)>,
+}
+
+#[differentiable]
+fn linear_loss(model: &Linear, #[no_grad] x: &Tensor<(U1, U1)>) -> Tensor<()> {
+    (x.matmul_t(&model.weight) + &model.bias).powi(2).sum()
+}
+
 /// Allocations of a W1 iteration (forward, retain, two `backward_into`) of the graph `forward` returns, adding into `grads`.
-fn iteration_allocations<G: Gradients<f32>>(
+fn iteration_allocations<G: Gradients<f32>, B: autodiff::GradBuffer<G, f32>>(
     forward: impl Fn() -> (Tensor<()>, Graph<(), G>),
-    grads: &mut G,
+    grads: &mut B,
 ) -> usize {
     let start = ALLOCATIONS.load(Relaxed);
     let (y, graph) = forward();
@@ -188,6 +200,17 @@ fn a_small_function_allocates_nothing() {
     zero_grads(&mut grads);
     println!("W1 allocations per iteration: {made}");
     assert_eq!(made, 0, "{made} allocations");
+
+    let model = Linear {
+        weight: Tensor::full(0.5),
+        bias: Tensor::full(-0.25),
+    };
+    // Into an empty `Option`: the first pass builds the gradients, the second adds.
+    let mut grads: Option<linear_loss::Grads> = None;
+    let made = iteration_allocations(|| linear_loss::forward(&model, &x), &mut grads);
+    assert_eq!(grads.map(|g| g.model.bias.item()), Some(3.0));
+    println!("W1 through a struct, allocations per iteration: {made}");
+    assert_eq!(made, 0, "{made} allocations through a struct");
 
     let (w, b, x) = (Tensor::full(0.5), Tensor::full(-0.25), Tensor::full(2.0));
     let mut grads = wider::Grads {

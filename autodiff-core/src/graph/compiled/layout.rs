@@ -7,65 +7,31 @@ use crate::graph::{AddWalked, Gradients, Selected, Walked};
 use crate::tensor::raw::RawTensor;
 use crate::{Dims, Float, Shape, Tensor};
 
-/// The inputs of a compiled function with struct arguments, in visiting order (the order
-/// of `Gradients::build`): their sizes, and which of them the body reads through which
-/// field path (`model.l1.weight`). Made once per forward pass.
+/// The tensors of a compiled function's arguments when one is a struct, in visiting order
+/// (the order of `Gradients::build`): their sizes, for the pass that keeps tensors (where
+/// the inputs sit among them is found by [`Places`](super::small::Places)). Made once per
+/// forward pass.
 #[derive(Default)]
 pub struct Layout {
     dims: Vec<Dims>,
 }
 
 impl Layout {
-    /// Adds a tensor argument; its index.
-    pub fn tensor<S: Shape, E: Float>(&mut self, t: &Tensor<S, E>) -> Option<usize> {
+    /// Adds a tensor argument.
+    pub fn tensor<S: Shape, E: Float>(&mut self, t: &Tensor<S, E>) {
         self.dims.push(t.raw.dims);
-        Some(self.dims.len() - 1)
     }
 
-    /// Adds the tensors of a struct argument; the index of the tensor at each of `paths`
-    /// (field names joined by `.`), `None` for a path its `visit` does not name (a
-    /// `#[no_grad]` field: the generated code then records on the tape instead).
-    pub fn fields<T: Differentiable, const P: usize>(
-        &mut self,
-        t: &T,
-        paths: [&str; P],
-    ) -> [Option<usize>; P] {
-        struct Find<'l, const P: usize> {
-            dims: &'l mut Vec<Dims>,
-            /// The path of the field being visited, `a.b.c`.
-            path: String,
-            paths: [&'l str; P],
-            found: [Option<usize>; P],
-        }
-        impl<E: Float, const P: usize> Visit<E> for Find<'_, P> {
-            fn enter(&mut self, name: &str) {
-                if !self.path.is_empty() {
-                    self.path.push('.');
-                }
-                self.path.push_str(name);
-            }
-            fn leave(&mut self) {
-                // Field names are identifiers: the last level starts after the last dot.
-                let start = self.path.rfind('.').unwrap_or(0);
-                self.path.truncate(start);
-            }
+    /// Adds the tensors of a struct argument (their places are found by
+    /// [`Places`](super::small::Places)).
+    pub fn add<T: Differentiable>(&mut self, t: &T) {
+        struct Sizes<'l>(&'l mut Vec<Dims>);
+        impl<E: Float> Visit<E> for Sizes<'_> {
             fn tensor<S: Shape>(&mut self, t: &Tensor<S, E>) {
-                for (i, p) in self.paths.iter().enumerate() {
-                    if *p == self.path {
-                        self.found[i] = Some(self.dims.len());
-                    }
-                }
-                self.dims.push(t.raw.dims);
+                self.0.push(t.raw.dims);
             }
         }
-        let mut find = Find {
-            dims: &mut self.dims,
-            path: String::new(),
-            paths,
-            found: [None; P],
-        };
-        t.visit(&mut find);
-        find.found
+        t.visit(&mut Sizes(&mut self.dims));
     }
 
     /// Empty gradient slots, one per input.

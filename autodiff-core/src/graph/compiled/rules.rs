@@ -19,6 +19,13 @@ fn records<E: Float>(t: &RawTensor<E>) -> bool {
     t.trace.is_some() && recording(&[t])
 }
 
+/// An input's gradient as `small::finish` takes it (a pass on small arrays with struct
+/// arguments, whose seed records).
+#[inline]
+pub fn raw<S: Shape, E: Float>(g: Option<Tensor<S, E>>) -> super::small::Grad<E> {
+    super::small::Grad(g.map(|g| g.raw))
+}
+
 /// An empty gradient slot for a tensor like `_like`.
 #[inline]
 pub fn none<S: Shape, E: Float>(_like: Like<S, E>) -> Option<Tensor<S, E>> {

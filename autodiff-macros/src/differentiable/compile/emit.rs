@@ -33,8 +33,12 @@ pub(super) struct Emitter<'l, 'a> {
     pub(super) ops: Vec<&'l Op>,
     /// The inputs: tensor arguments, and the fields read of struct arguments.
     pub(super) inputs: Vec<usize>,
-    /// With a struct argument, inputs are found by their path in a `Layout` at run time.
+    /// With a struct argument, inputs are found by their path at run time (`Places`).
     by_layout: bool,
+    /// Whether the pass being written is the function of the pass on small arrays (it
+    /// reads the inputs' places from its `State`) rather than a closure (which has the
+    /// `Layout`).
+    in_fn: bool,
     /// The values the rules read (saved into the closure).
     saves: Vec<usize>,
     /// The constant tensors the rules read (their tokens, as text to compare), with the
@@ -71,6 +75,7 @@ impl<'l, 'a> Emitter<'l, 'a> {
             ops,
             inputs,
             by_layout: l.by_field.iter().any(|&f| f),
+            in_fn: false,
             saves: Vec::new(),
             consts: Vec::new(),
             likes: Vec::new(),
@@ -213,15 +218,16 @@ impl<'l, 'a> Emitter<'l, 'a> {
         forward
     }
 
-    /// With struct arguments: each input's index in the inputs' visiting order, and the
-    /// tape when a field path is not among the struct's tensors.
+    /// With struct arguments: each input's place among the arguments' tensors in visiting
+    /// order (found by `Places`, which allocates nothing and notes whether every tensor is
+    /// small), and the tape when a field path is not among the struct's tensors.
     fn layout(&self, tape: &TokenStream) -> Vec<TokenStream> {
         let c = &self.c;
-        let mut stmts = vec![quote!(let mut __ad_layout = #c::Layout::default();)];
+        let mut stmts = vec![quote!(let mut __ad_places = #c::small::Places::default();)];
         for (arg, d) in self.l.args.iter().filter(|a| !a.no_grad).zip(0..) {
             if !self.l.by_field[d] {
                 let (ai, r) = (self.at(d), &self.l.values[d].forward_ref);
-                stmts.push(quote!(let #ai = __ad_layout.tensor(#r);));
+                stmts.push(quote!(let #ai = __ad_places.tensor(#r);));
                 continue;
             }
             let mut ats = Vec::new();
@@ -235,12 +241,8 @@ impl<'l, 'a> Emitter<'l, 'a> {
                     }
                 }
             }
-            let id = &arg.ident;
-            let whole = match &arg.ty {
-                Type::Reference(_) => quote!(#id),
-                _ => quote!(&#id),
-            };
-            stmts.push(quote!(let [#(#ats),*] = __ad_layout.fields(#whole, [#(#names),*]);));
+            let whole = self.whole_arg(arg);
+            stmts.push(quote!(let [#(#ats),*] = __ad_places.fields(#whole, [#(#names),*]);));
         }
         // A path the struct's `visit` does not name is a `#[no_grad]` field, or a part
         // of a hand-written `Differentiable` named otherwise: the tape handles both.
@@ -255,6 +257,32 @@ impl<'l, 'a> Emitter<'l, 'a> {
             }
         });
         stmts
+    }
+
+    /// A struct argument by reference.
+    fn whole_arg(&self, arg: &crate::differentiable::ast::Arg) -> TokenStream {
+        let id = &arg.ident;
+        match &arg.ty {
+            Type::Reference(_) => quote!(#id),
+            _ => quote!(&#id),
+        }
+    }
+
+    /// With struct arguments, for the pass that keeps tensors: the sizes of all the
+    /// arguments' tensors, in visiting order (the inputs' places are `Places`').
+    fn layout_sizes(&self) -> TokenStream {
+        let c = &self.c;
+        let mut stmts = vec![quote!(let mut __ad_layout = #c::Layout::default();)];
+        for (arg, d) in self.l.args.iter().filter(|a| !a.no_grad).zip(0..) {
+            if !self.l.by_field[d] {
+                let r = &self.l.values[d].forward_ref;
+                stmts.push(quote!(__ad_layout.tensor(#r);));
+            } else {
+                let whole = self.whole_arg(arg);
+                stmts.push(quote!(__ad_layout.add(#whole);));
+            }
+        }
+        quote!(#(#stmts)*)
     }
 
     /// Saved values: an op's result moves into the closure (the output is cloned, since
@@ -291,6 +319,14 @@ impl<'l, 'a> Emitter<'l, 'a> {
     /// Which inputs are wanted: all, or those `Out::Partial` selects.
     fn wants(&self) -> TokenStream {
         let c = &self.c;
+        if self.by_layout && self.in_fn {
+            let ws = self.inputs.iter().map(|&i| self.n(i));
+            let ks = 0..self.inputs.len();
+            return quote! {
+                let __ad_wanted = #c::small::wanted(&__ad_to, __ad_state);
+                #(let #ws = #c::small::flag(&__ad_wanted, __ad_state, #ks);)*
+            };
+        }
         if self.by_layout {
             let ws = self.inputs.iter().map(|&i| self.n(i));
             let ats = self.inputs.iter().map(|&i| self.at(i));
@@ -344,6 +380,11 @@ impl<'l, 'a> Emitter<'l, 'a> {
         let (c, r) = (&self.c, &self.r);
         let gs: Vec<Ident> = self.inputs.iter().map(|&i| self.g(i)).collect();
         let ls: Vec<Ident> = self.inputs.iter().map(|&i| self.l(i)).collect();
+        if self.by_layout && self.in_fn {
+            return quote! {
+                #c::small::finish(__ad_to, __ad_state, [#(#r::raw(#gs)),*]);
+            };
+        }
         if self.by_layout {
             let ats = self.inputs.iter().map(|&i| self.at(i));
             return quote! {
@@ -399,10 +440,12 @@ impl<'l, 'a> Emitter<'l, 'a> {
         }
     }
 
-    /// This emitter with the rules of `r`.
+    /// This emitter with the rules of `r`, writing the function of the pass on small
+    /// arrays.
     fn with_rules(&self, r: TokenStream) -> Self {
         Emitter {
             r,
+            in_fn: true,
             reaches: self.reaches.clone(),
             ops: self.ops.clone(),
             inputs: self.inputs.clone(),
@@ -422,7 +465,9 @@ impl<'l, 'a> Emitter<'l, 'a> {
         let literal = |t: &TokenStream| syn::parse2::<syn::Lit>(t.clone()).is_ok();
         // `compiled::small::SLOTS`: the values a pass on small arrays can save.
         const SLOTS: usize = 6;
-        !self.by_layout
+        // `compiled::small::PLACES`: the inputs a pass with struct arguments can place.
+        const PLACES: usize = 8;
+        (!self.by_layout || self.inputs.len() <= PLACES)
             && self.saves.len() + self.consts.len() <= SLOTS
             && self.ops.iter().all(|op| match &op.kind {
                 OpKind::Axis(..) => false,
@@ -514,6 +559,10 @@ impl<'l, 'a> Emitter<'l, 'a> {
         });
         let const_refs = self.consts.iter().map(|(_, t, _)| t);
         let slots: Vec<syn::Index> = (0..saved.len()).map(syn::Index::from).collect();
+        let place = self.by_layout.then(|| {
+            let ats = self.inputs.iter().map(|&i| self.at(i));
+            quote!(__ad_state.place(&__ad_places, [#(#ats),*]);)
+        });
         let generics: Vec<Ident> = std::iter::once(format_ident!("__AdO"))
             .chain(params.iter().cloned())
             .chain(consts.iter().cloned())
@@ -522,11 +571,12 @@ impl<'l, 'a> Emitter<'l, 'a> {
         let conjured2 = &conjured;
         let saved_types: Vec<Ident> = saved_types.collect();
         let saved_types2 = &saved_types;
-        let tensors = self.pass();
+        let tensors = self.with_rules(c.clone()).pass();
         let smalls = self.with_rules(quote!(#c::small)).pass();
         quote! {
             let mut __ad_state = #c::small::State::<#elem>::default();
             #(__ad_state.put(#slots, #c::small::of(#refs));)*
+            #place
             let __ad_out = #c::declared(#vo);
             #[allow(non_camel_case_types, unused_variables, unused_mut, clippy::too_many_arguments)]
             fn __ad_pass<__AdO: #p::Shape, #(#params: #p::Shape,)* #(#consts: #p::Shape,)*>(
@@ -584,8 +634,9 @@ impl<'l, 'a> Emitter<'l, 'a> {
         let mut likes: Vec<Ident> = self.likes.iter().map(|&i| self.l(i)).collect();
         likes.push(self.l(self.out));
         let consts = self.consts.iter().map(|(_, t, _)| t);
+        let places = self.by_layout.then(|| quote!(&&__ad_places.small()));
         quote! {
-            #c::small::fits(&[#(#likes.small(),)* #(#c::small::numel_of(#consts),)*])
+            #c::small::fits(&[#(#likes.small(),)* #(#c::small::numel_of(#consts),)*]) #places
         }
     }
 
@@ -618,7 +669,9 @@ impl<'l, 'a> Emitter<'l, 'a> {
         let (dot_pieces, dot_sized) = self.dot(name);
         let dot = self.dot_case(&dot_sized, false);
         let pass = self.pass();
+        let sizes = self.by_layout.then(|| self.layout_sizes());
         let taped = quote! {
+            #sizes
             #(#keep)*
             let __ad_out = #c::declared(#vo);
             let __ad_graph = #c::graph(&__ad_out, move |__ad_seed, __ad_to: #c::Out<'_, Grads, #elem>| -> usize {
