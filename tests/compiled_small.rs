@@ -305,3 +305,23 @@ fn larger_values_take_the_pass_on_tensors() {
         &tape.backward().to_vec(),
     );
 }
+
+/// The output is a value the pass saves (`exp` reads its output), and a constant bound
+/// by `let` from a `#[no_grad]` argument is saved too.
+#[differentiable]
+fn saves_its_output(a: &M22, #[no_grad] x: &V2) -> Tensor<(U2, U2), f64> {
+    let c = x * 2.0 - 1.0;
+    (a * &c).exp()
+}
+
+#[test]
+fn an_output_the_pass_reads_and_a_let_bound_constant() {
+    let (a, b) = inputs();
+    let seed = m22([1.0, -0.5, 0.25, 2.0]);
+    let (y, graph) = saves_its_output::forward(&a, &b);
+    assert!(graph.to_dot().contains("on small arrays"));
+    let g = graph.backward_with(seed.clone());
+    let (y_tape, tape) = vjp(&a, |a| saves_its_output(&a, &b));
+    assert_eq!(y.to_vec(), y_tape.to_vec());
+    assert_close("da", &g.a.to_vec(), &tape.backward_with(seed).to_vec());
+}
