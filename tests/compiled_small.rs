@@ -325,3 +325,17 @@ fn an_output_the_pass_reads_and_a_let_bound_constant() {
     assert_eq!(y.to_vec(), y_tape.to_vec());
     assert_close("da", &g.a.to_vec(), &tape.backward_with(seed).to_vec());
 }
+
+/// Scalars that are arguments: the pass on small arrays keeps the ones its rules read.
+#[differentiable]
+fn scaled(a: &M22, b: &V2, #[no_grad] k: f64, #[no_grad] shift: f64) -> S {
+    let twice = k * 2.0;
+    ((a * k + shift) / (b * twice + 3.0) - shift / (b + 2.0)).sum()
+}
+
+#[test]
+fn scalar_arguments_are_saved_for_the_pass_on_small_arrays() {
+    for (k, shift) in [(0.5, 1.5), (-2.0, 0.25)] {
+        check_pair(compiled!(scaled, k, shift), |a, b| scaled(a, b, k, shift));
+    }
+}

@@ -131,6 +131,18 @@ impl<E: Float> State<E> {
         self.tensors = places.tensors as u8;
     }
 
+    /// Saves the scalar `s` in slot `slot`.
+    #[inline(always)]
+    pub fn put_scalar(&mut self, slot: usize, s: E) {
+        self.slots[slot][0] = s;
+    }
+
+    /// The scalar saved in slot `slot`.
+    #[inline(always)]
+    pub fn scalar(&self, slot: usize) -> E {
+        self.slots[slot][0]
+    }
+
     /// The value of shape `S` saved in slot `slot`.
     #[inline(always)]
     pub fn get<S: Shape>(&self, slot: usize) -> Small<S, E> {

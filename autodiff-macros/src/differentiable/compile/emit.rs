@@ -18,6 +18,12 @@ pub(super) fn emit(
     Emitter::new(l, out).assemble(elem, name, tape)
 }
 
+/// Whether `t` is a literal (a pass on small arrays can name it; other scalars it reads
+/// from its `State`).
+fn literal(t: &TokenStream) -> bool {
+    syn::parse2::<syn::Lit>(t.clone()).is_ok()
+}
+
 /// What the backward pass needs, worked out once from the lowered body.
 pub(super) struct Emitter<'l, 'a> {
     pub(super) l: &'l Lowering<'a>,
@@ -44,6 +50,9 @@ pub(super) struct Emitter<'l, 'a> {
     /// The constant tensors the rules read (their tokens, as text to compare), with the
     /// names their copies get.
     consts: Vec<(String, TokenStream, Ident)>,
+    /// The scalars the rules read that are not literals (arguments, `let` bindings): the
+    /// pass on small arrays, a function, reads them from its `State`.
+    scalars: Vec<(String, TokenStream, Ident)>,
     /// The values whose shape the rules need (a `Like`).
     likes: Vec<usize>,
 }
@@ -78,6 +87,7 @@ impl<'l, 'a> Emitter<'l, 'a> {
             in_fn: false,
             saves: Vec::new(),
             consts: Vec::new(),
+            scalars: Vec::new(),
             likes: Vec::new(),
         };
         e.find_saved();
@@ -139,6 +149,25 @@ impl<'l, 'a> Emitter<'l, 'a> {
             }
         }
         self.saves = saves;
+        // The scalars a rule reads: factors and divisors (`+` and `-` read none).
+        let reads_scalar = |k: &OpKind| {
+            matches!(
+                k,
+                OpKind::ScalarRhs(Arith::Mul | Arith::Div)
+                    | OpKind::ScalarLhs(Arith::Mul | Arith::Div)
+            )
+        };
+        for op in self.ops.iter().filter(|op| reads_scalar(&op.kind)) {
+            for o in &op.operands {
+                if let Operand::Scalar(t) = o {
+                    let key = t.to_string();
+                    if !literal(t) && !self.scalars.iter().any(|(s, _, _)| *s == key) {
+                        let id = format_ident!("__ad_q{}", self.scalars.len());
+                        self.scalars.push((key, t.clone(), id));
+                    }
+                }
+            }
+        }
     }
 
     pub(super) fn is_input(&self, i: usize) -> bool {
@@ -189,6 +218,13 @@ impl<'l, 'a> Emitter<'l, 'a> {
                     .find(|(s, _, _)| *s == key)
                     .expect("a constant a rule reads is kept");
                 quote!(&#id)
+            }
+            Operand::Scalar(t) if self.in_fn => {
+                let key = t.to_string();
+                match self.scalars.iter().find(|(s, _, _)| *s == key) {
+                    Some((_, _, id)) => quote!(#id),
+                    None => t.clone(),
+                }
             }
             Operand::Scalar(t) => t.clone(),
         }
@@ -451,6 +487,7 @@ impl<'l, 'a> Emitter<'l, 'a> {
             inputs: self.inputs.clone(),
             saves: self.saves.clone(),
             consts: self.consts.clone(),
+            scalars: self.scalars.clone(),
             likes: self.likes.clone(),
             c: self.c.clone(),
             ..*self
@@ -459,23 +496,20 @@ impl<'l, 'a> Emitter<'l, 'a> {
 
     /// Whether the pass may run on small arrays when the shapes allow (decided here for
     /// the ops; the shapes are checked at run time, where they are constants): not with
-    /// struct arguments, nor with ops along an axis, nor with a scalar other than a
-    /// literal (the pass is a function, which cannot read the arguments).
+    /// ops along an axis, nor with an exponent of `powi` other than a literal (the pass is
+    /// a function, which cannot read the arguments: the scalars it reads are saved in its
+    /// `State`, an `i32` is not), nor with more values to save than it holds.
     fn may_be_small(&self) -> bool {
-        let literal = |t: &TokenStream| syn::parse2::<syn::Lit>(t.clone()).is_ok();
         // `compiled::small::SLOTS`: the values a pass on small arrays can save.
         const SLOTS: usize = 6;
         // `compiled::small::PLACES`: the inputs a pass with struct arguments can place.
         const PLACES: usize = 8;
         (!self.by_layout || self.inputs.len() <= PLACES)
-            && self.saves.len() + self.consts.len() <= SLOTS
+            && self.saves.len() + self.consts.len() + self.scalars.len() <= SLOTS
             && self.ops.iter().all(|op| match &op.kind {
                 OpKind::Axis(..) => false,
                 OpKind::Powi(n) => literal(n),
-                _ => op.operands.iter().all(|o| match o {
-                    Operand::Scalar(t) => literal(t),
-                    _ => true,
-                }),
+                _ => true,
             })
     }
 
@@ -559,6 +593,11 @@ impl<'l, 'a> Emitter<'l, 'a> {
         });
         let const_refs = self.consts.iter().map(|(_, t, _)| t);
         let slots: Vec<syn::Index> = (0..saved.len()).map(syn::Index::from).collect();
+        let scalar_slots: Vec<syn::Index> = (saved.len()..saved.len() + self.scalars.len())
+            .map(syn::Index::from)
+            .collect();
+        let scalar_refs = self.scalars.iter().map(|(_, t, _)| t);
+        let scalar_ids: Vec<&Ident> = self.scalars.iter().map(|(_, _, id)| id).collect();
         let place = self.by_layout.then(|| {
             let ats = self.inputs.iter().map(|&i| self.at(i));
             quote!(__ad_state.place(&__ad_places, [#(#ats),*]);)
@@ -576,6 +615,7 @@ impl<'l, 'a> Emitter<'l, 'a> {
         quote! {
             let mut __ad_state = #c::small::State::<#elem>::default();
             #(__ad_state.put(#slots, #c::small::of(#refs));)*
+            #(__ad_state.put_scalar(#scalar_slots, #scalar_refs);)*
             #place
             let __ad_out = #c::declared(#vo);
             #[allow(non_camel_case_types, unused_variables, unused_mut, clippy::too_many_arguments)]
@@ -585,6 +625,7 @@ impl<'l, 'a> Emitter<'l, 'a> {
                 __ad_to: #c::Out<'_, Grads, #elem>,
             ) -> usize {
                 #(#conjured)*
+                #(let #scalar_ids = __ad_state.scalar(#scalar_slots);)*
                 #dot
                 match #c::small::seed(__ad_seed) {
                     ::core::result::Result::Ok(__ad_seed) => {
@@ -607,6 +648,7 @@ impl<'l, 'a> Emitter<'l, 'a> {
                 __ad_to: #c::Out<'_, Grads, #elem>,
             ) -> usize {
                 #(#conjured2)*
+                #(let #scalar_ids = __ad_state.scalar(#scalar_slots);)*
                 #(let #saved = #c::small::tensor(__ad_state.get::<#saved_types2>(#slots));)*
                 #tensors
             }
