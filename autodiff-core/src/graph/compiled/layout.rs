@@ -57,7 +57,7 @@ impl<E: Float> Slots<E> {
     }
 }
 
-/// Whether every field path was found (see [`Layout::fields`]).
+/// Whether every field path was found (see [`Places::fields`](super::small::Places::fields)).
 #[inline]
 pub fn found(at: &[Option<usize>]) -> bool {
     at.iter().all(Option::is_some)
