@@ -19,6 +19,7 @@ mod emit;
 mod holes;
 mod lower;
 mod rules;
+mod small;
 
 use super::ast::{Arg, Func, Output};
 use lower::{maybe_tensor, Lowering};
