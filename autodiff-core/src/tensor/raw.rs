@@ -177,10 +177,7 @@ impl<E: Element> RawTensor<E> {
     /// them there (at most [`INLINE`] of them; the rest of the array is unspecified).
     #[inline(always)]
     pub(crate) fn untraced_inline(&self) -> Option<&[E; INLINE]> {
-        match (&self.data, self.trace) {
-            (Storage::Inline { vals, .. }, None) => Some(&vals.0),
-            _ => None,
-        }
+        self.trace.is_none().then(|| self.inline_vals()).flatten()
     }
 
     /// The elements held in the handle itself, if it holds them there (the whole array:

@@ -25,13 +25,13 @@ impl Layout {
     /// Adds the tensors of a struct argument (their places are found by
     /// [`Places`](super::small::Places)).
     pub fn add<T: Differentiable>(&mut self, t: &T) {
-        struct Sizes<'l>(&'l mut Vec<Dims>);
-        impl<E: Float> Visit<E> for Sizes<'_> {
+        struct Push<'l>(&'l mut Vec<Dims>);
+        impl<E: Float> Visit<E> for Push<'_> {
             fn tensor<S: Shape>(&mut self, t: &Tensor<S, E>) {
                 self.0.push(t.raw.dims);
             }
         }
-        t.visit(&mut Sizes(&mut self.dims));
+        t.visit(&mut Push(&mut self.dims));
     }
 
     /// Empty gradient slots, one per input.

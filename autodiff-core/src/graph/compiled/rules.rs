@@ -15,7 +15,7 @@ use crate::{Dims, Float, Shape, Tensor};
 /// compiled graph's own values never are; a seed can be, when the graph is walked inside
 /// a `vjp` closure, and then the rules below record rather than write in place.
 #[inline]
-fn records<E: Float>(t: &RawTensor<E>) -> bool {
+pub(crate) fn records<E: Float>(t: &RawTensor<E>) -> bool {
     t.trace.is_some() && recording(&[t])
 }
 
@@ -196,7 +196,13 @@ pub fn neg<S: Shape, E: Float>(g: Tensor<S, E>) -> Tensor<S, E> {
 /// The gradient of `s / a` for a scalar `s`: `-g s / a²`.
 #[inline]
 pub fn rdiv_grad<S: Shape, E: Float>(g: Tensor<S, E>, s: E, a: &Tensor<S, E>) -> Tensor<S, E> {
-    unary(g, a, |g, x| E::ZERO - g * s / (x * x))
+    unary(g, a, d_rdiv(s))
+}
+
+/// `s / x` for a scalar `s`, from the input: `-g s / x²` (both forms of the pass use it).
+#[inline]
+pub fn d_rdiv<E: Float>(s: E) -> impl Fn(E, E) -> E + Copy {
+    move |g, x| E::ZERO - g * s / (x * x)
 }
 
 /// The gradients of `a.matmul_t(b)` (`a bᵀ` for a matrix `b` of shape `(N, K)`, `a` of
@@ -333,12 +339,21 @@ pub fn unary<S: Shape, E: Float>(
 /// `powi(n)`: `g n x^(n-1)`.
 #[inline]
 pub fn powi_grad<S: Shape, E: Float>(g: Tensor<S, E>, x: &Tensor<S, E>, n: i32) -> Tensor<S, E> {
-    let c = E::from_f64(f64::from(n));
     match n {
-        0 => unary(g, x, |_, _| E::ZERO),
         1 => g,
-        2 => unary(g, x, move |g, x| g * (x * c)),
-        _ => unary(g, x, move |g, x| g * (x.powi(n - 1) * c)),
+        _ => unary(g, x, d_powi(n)),
+    }
+}
+
+/// `powi(n)`, from the input: `g n x^(n-1)` (`x * c` for `n = 2`, one product as in the
+/// forward pass; 0 for `n = 0`). Both forms of the pass use it.
+#[inline]
+pub fn d_powi<E: Float>(n: i32) -> impl Fn(E, E) -> E + Copy {
+    let c = E::from_f64(f64::from(n));
+    move |g, x| match n {
+        0 => E::ZERO,
+        2 => g * (x * c),
+        _ => g * (x.powi(n - 1) * c),
     }
 }
 

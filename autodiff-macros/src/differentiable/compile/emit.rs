@@ -20,6 +20,7 @@ pub(super) fn emit(
 }
 
 /// What the backward pass needs, worked out once from the lowered body.
+#[derive(Clone)]
 pub(super) struct Emitter<'l, 'a> {
     pub(super) l: &'l Lowering<'a>,
     pub(super) out: usize,

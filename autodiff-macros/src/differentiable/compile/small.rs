@@ -21,15 +21,7 @@ impl Emitter<'_, '_> {
         Emitter {
             r,
             in_fn: true,
-            reaches: self.reaches.clone(),
-            ops: self.ops.clone(),
-            inputs: self.inputs.clone(),
-            saves: self.saves.clone(),
-            consts: self.consts.clone(),
-            scalars: self.scalars.clone(),
-            likes: self.likes.clone(),
-            c: self.c.clone(),
-            ..*self
+            ..self.clone()
         }
     }
 

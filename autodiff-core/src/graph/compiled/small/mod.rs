@@ -11,8 +11,8 @@
 //! Every function here has the name and the argument order of its counterpart in the
 //! parent module, so that the macro writes one backward pass for both, with another path.
 
+use super::rules::records;
 use super::{Gradients, Graph, Like, Out};
-use crate::graph::tape::recording;
 use crate::tensor::raw::{RawTensor, INLINE};
 use crate::tensor::small::Sizes;
 use crate::{Dims, Float, Shape, Tensor};
@@ -182,7 +182,7 @@ pub fn seed<S: Shape, E: Float>(seed: Option<&Tensor<S, E>>) -> Result<Small<S, 
             v: [E::ONE; INLINE],
             _p: PhantomData,
         }),
-        Some(seed) if seed.raw.trace.is_some() && recording(&[&seed.raw]) => Err(seed.clone()),
+        Some(seed) if records(&seed.raw) => Err(seed.clone()),
         Some(seed) => Ok(of(seed)),
     }
 }

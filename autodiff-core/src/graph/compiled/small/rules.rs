@@ -9,7 +9,8 @@ use crate::{Float, Shape, Tensor};
 use core::marker::PhantomData;
 
 pub use crate::graph::compiled::rules::{
-    d_abs, d_cos, d_exp, d_ln, d_recip, d_relu, d_sigmoid, d_sin, d_sqrt, d_square, d_tanh,
+    d_abs, d_cos, d_exp, d_ln, d_powi, d_rdiv, d_recip, d_relu, d_sigmoid, d_sin, d_sqrt, d_square,
+    d_tanh,
 };
 
 /// An empty gradient slot for a value like `_like`.
@@ -40,19 +41,30 @@ pub fn acc<S: Shape, E: Float>(slot: &mut Option<Small<S, E>>, g: Small<S, E>) {
     }
 }
 
+/// `f(g_i, other_i)` for each element of `g` (shape `T`; `other` broadcast to it), summed
+/// back to the sizes `S` of an operand `T` was broadcast from: the broadcasting ops' rules.
+#[inline(always)]
+fn sum_back<T: Shape, U: Shape, S: Shape, E: Float>(
+    g: &Small<T, E>,
+    other: &Small<U, E>,
+    f: impl Fn(E, E) -> E,
+) -> Small<S, E> {
+    let (to, o, s) = (dims::<T>(), dims::<U>(), dims::<S>());
+    let mut out = Small::zeros();
+    for i in 0..numel::<T>() {
+        let j = source(i, &to, &s);
+        out.v[j] = out.v[j] + f(g.v[i], other.v[source(i, &to, &o)]);
+    }
+    out
+}
+
 /// `g` summed back to the sizes of an operand it was broadcast from (`+`, `-`).
 #[inline(always)]
 pub fn unbroadcast<T: Shape, S: Shape, E: Float>(
     g: &Small<T, E>,
     _like: Like<S, E>,
 ) -> Small<S, E> {
-    let (to, from) = (dims::<T>(), dims::<S>());
-    let mut out = Small::zeros();
-    for i in 0..numel::<T>() {
-        let j = source(i, &to, &from);
-        out.v[j] = out.v[j] + g.v[i];
-    }
-    out
+    sum_back(g, g, |g, _| g)
 }
 
 /// `slot += g` summed back to the operand's sizes.
@@ -81,13 +93,7 @@ pub fn mul_grad<T: Shape, U: Shape, S: Shape, E: Float>(
     other: &Small<U, E>,
     _like: Like<S, E>,
 ) -> Small<S, E> {
-    let (to, o, s) = (dims::<T>(), dims::<U>(), dims::<S>());
-    let mut out = Small::zeros();
-    for i in 0..numel::<T>() {
-        let j = source(i, &to, &s);
-        out.v[j] = out.v[j] + g.v[i] * other.v[source(i, &to, &o)];
-    }
-    out
+    sum_back(g, other, |g, o| g * o)
 }
 
 /// `slot += g * other` summed back to the operand's sizes.
@@ -108,13 +114,7 @@ pub fn div_lhs_grad<T: Shape, U: Shape, S: Shape, E: Float>(
     b: &Small<U, E>,
     _like: Like<S, E>,
 ) -> Small<S, E> {
-    let (to, o, s) = (dims::<T>(), dims::<U>(), dims::<S>());
-    let mut out = Small::zeros();
-    for i in 0..numel::<T>() {
-        let j = source(i, &to, &s);
-        out.v[j] = out.v[j] + g.v[i] / b.v[source(i, &to, &o)];
-    }
-    out
+    sum_back(g, b, |g, b| g / b)
 }
 
 /// `-g a / b²` summed back to the right operand's sizes (`a / b`).
@@ -164,7 +164,7 @@ pub fn neg<S: Shape, E: Float>(mut g: Small<S, E>) -> Small<S, E> {
 /// The gradient of `s / a` for a scalar `s`: `-g s / a²`.
 #[inline(always)]
 pub fn rdiv_grad<S: Shape, E: Float>(g: Small<S, E>, s: E, a: &Small<S, E>) -> Small<S, E> {
-    unary(g, a, |g, x| E::ZERO - g * s / (x * x))
+    unary(g, a, d_rdiv(s))
 }
 
 /// `g_i = d(g_i, s_i)` element-wise: a unary op's rule, with `s` the input or the output
@@ -184,12 +184,9 @@ pub fn unary<S: Shape, E: Float>(
 /// `powi(n)`: `g n x^(n-1)`.
 #[inline(always)]
 pub fn powi_grad<S: Shape, E: Float>(g: Small<S, E>, x: &Small<S, E>, n: i32) -> Small<S, E> {
-    let c = E::from_f64(f64::from(n));
     match n {
-        0 => unary(g, x, |_, _| E::ZERO),
         1 => g,
-        2 => unary(g, x, move |g, x| g * (x * c)),
-        _ => unary(g, x, move |g, x| g * (x.powi(n - 1) * c)),
+        _ => unary(g, x, d_powi(n)),
     }
 }
 
